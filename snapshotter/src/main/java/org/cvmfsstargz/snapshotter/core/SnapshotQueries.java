@@ -1,0 +1,76 @@
+package org.cvmfsstargz.snapshotter.core;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Consumer;
+import org.cvmfsstargz.snapshotter.core.SnapshotException.FailedPrecondition;
+import org.cvmfsstargz.snapshotter.core.SnapshotException.NotFound;
+import org.cvmfsstargz.snapshotter.core.dirs.DiskUsage;
+import org.cvmfsstargz.snapshotter.core.dirs.SnapshotDirectories;
+import org.cvmfsstargz.snapshotter.core.filter.SnapshotFilter;
+import org.cvmfsstargz.snapshotter.core.mount.OverlayMounts;
+import org.cvmfsstargz.snapshotter.core.store.MetaStore;
+import org.cvmfsstargz.snapshotter.core.store.SnapshotRecord;
+
+/**
+ * The read side of the snapshotter: Stat, List, Usage and Mounts. None holds a transaction
+ * while it does file-system work or streams results, so a slow List consumer never blocks
+ * other calls. Thread-safe.
+ */
+public final class SnapshotQueries {
+    private final MetaStore store;
+    private final SnapshotDirectories dirs;
+    private final OverlayMounts overlay;
+
+    SnapshotQueries(MetaStore store, SnapshotDirectories dirs, OverlayMounts overlay) {
+        this.store = store;
+        this.dirs = dirs;
+        this.overlay = overlay;
+    }
+
+    public SnapshotInfo stat(String key) {
+        return find(key).info();
+    }
+
+    /** Calls {@code each} for every snapshot matching containerd's {@code filters}, after reading them all. */
+    public void list(List<String> filters, Consumer<SnapshotInfo> each) {
+        SnapshotFilter filter = SnapshotFilter.parse(filters);
+        List<SnapshotInfo> matching = store.read(tx -> tx.all()).stream()
+                .map(SnapshotRecord::info)
+                .filter(filter::matches)
+                .toList();
+        matching.forEach(each);
+    }
+
+    /** Active: measured now; committed: as measured at commit; view: zero. Parents never count. */
+    public Usage usage(String key) {
+        SnapshotRecord record = find(key);
+        return switch (record.info().kind()) {
+            case ACTIVE -> DiskUsage.of(dirs.fs(record.id()));
+            case COMMITTED -> record.usage().orElse(Usage.ZERO);
+            case VIEW -> Usage.ZERO;
+        };
+    }
+
+    public List<Mount> mounts(String key) {
+        record Shape(SnapshotRecord record, List<Path> parents) {}
+        Shape shape = store.read(tx -> {
+            SnapshotRecord record = tx.find(key).orElseThrow(() -> notFound(key));
+            return new Shape(record, tx.ancestors(record.id()).stream().map(dirs::fs).toList());
+        });
+        if (shape.record().info().kind() == Kind.COMMITTED) {
+            throw new FailedPrecondition("snapshot " + Snapshotter.quote(key)
+                    + " is committed and has no mounts; prepare or view a child of it");
+        }
+        long id = shape.record().id();
+        return overlay.mounts(shape.record().info().kind(), dirs.fs(id), dirs.work(id), shape.parents());
+    }
+
+    private SnapshotRecord find(String key) {
+        return store.read(tx -> tx.find(key)).orElseThrow(() -> notFound(key));
+    }
+
+    private static NotFound notFound(String key) {
+        return new NotFound("snapshot " + Snapshotter.quote(key) + " does not exist");
+    }
+}

@@ -1,0 +1,66 @@
+package org.cvmfsstargz.snapshotter.core.dirs;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Answers "is anything mounted under this directory, or using it?" from the kernel's mount
+ * table, so that no directory is deleted while a mount still uses it. A directory counts as
+ * used when it (or anything under it) is a mount point, or appears in a mount's source or
+ * options, as an overlay's upperdir or lowerdir does. Thread-safe; reads the table on each call.
+ */
+public final class MountTable {
+    private final Path mountinfo;
+
+    public MountTable(Path mountinfo) {
+        this.mountinfo = mountinfo;
+    }
+
+    public static MountTable ofThisProcess() {
+        return new MountTable(Path.of("/proc/self/mountinfo"));
+    }
+
+    public boolean anyUnder(Path dir) {
+        String prefix = dir.toAbsolutePath().normalize().toString();
+        String text;
+        try {
+            text = Files.readString(mountinfo, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + mountinfo, e);
+        }
+        for (String line : text.split("\n")) {
+            for (String field : line.split("[ ,:=]")) {
+                String path = unescape(field);
+                if (path.equals(prefix) || path.startsWith(prefix + "/")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The mount table escapes space, tab, newline and backslash as three octal digits. */
+    private static String unescape(String field) {
+        if (field.indexOf('\\') < 0) {
+            return field;
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < field.length(); i++) {
+            char ch = field.charAt(i);
+            if (ch == '\\' && i + 4 <= field.length()) {
+                try {
+                    out.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
+                    i += 3;
+                    continue;
+                } catch (NumberFormatException ignored) {
+                    // not an escape: keep the backslash
+                }
+            }
+            out.append(ch);
+        }
+        return out.toString();
+    }
+}

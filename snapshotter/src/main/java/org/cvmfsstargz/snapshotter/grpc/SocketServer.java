@@ -1,0 +1,141 @@
+package org.cvmfsstargz.snapshotter.grpc;
+
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gRPC server on a Unix socket, through Netty's epoll transport. The socket is created with
+ * mode 0660 (its directory created if missing); a stale socket file left by a dead daemon is
+ * replaced, while a live daemon on the same path is refused. Calls run on virtual threads, since
+ * they block on the store, the disk and (later) the network.
+ *
+ * <p>Started and stopped by the composition root; {@link #stop} finishes calls in flight.
+ */
+public final class SocketServer {
+    /** containerd's proxy client sends and accepts messages up to 16 MiB. */
+    private static final int MAX_MESSAGE_BYTES = 16 << 20;
+
+    private final Path socket;
+    private final Server server;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final ExecutorService calls;
+
+    private SocketServer(Path socket, Server server, EventLoopGroup boss, EventLoopGroup workers,
+            ExecutorService calls) {
+        this.socket = socket;
+        this.server = server;
+        this.boss = boss;
+        this.workers = workers;
+        this.calls = calls;
+    }
+
+    /** Binds {@code socket} and starts serving {@code service}. */
+    public static SocketServer start(Path socket, BindableService service) {
+        if (!Epoll.isAvailable()) {
+            throw new IllegalStateException("Netty's epoll transport is unavailable on this machine ("
+                    + Epoll.unavailabilityCause() + "); a Linux x86_64 or aarch64 host is required");
+        }
+        prepareSocketPath(socket);
+        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+        ExecutorService calls = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("rpc-", 0).factory());
+        Server server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+                .channelType(EpollServerDomainSocketChannel.class)
+                .bossEventLoopGroup(boss)
+                .workerEventLoopGroup(workers)
+                .executor(calls)
+                .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+                .addService(service)
+                .build();
+        try {
+            server.start();
+            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
+        } catch (IOException e) {
+            server.shutdownNow();
+            boss.shutdownGracefully();
+            workers.shutdownGracefully();
+            throw new UncheckedIOException("cannot serve on " + socket + ": " + e.getMessage(), e);
+        }
+        return new SocketServer(socket, server, boss, workers, calls);
+    }
+
+    private static void prepareSocketPath(Path socket) {
+        try {
+            Path dir = socket.toAbsolutePath().getParent();
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir);
+                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+            }
+            if (Files.exists(socket)) {
+                if (answers(socket)) {
+                    throw new IllegalStateException("another process is serving " + socket + "; stop it (is a"
+                            + " cvmfs-stargz-snapshotter already running?) or configure another socket");
+                }
+                Files.delete(socket); // stale: left by a daemon that died
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare socket " + socket + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean answers(Path socket) {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    /** Stops accepting calls, lets calls in flight finish for up to {@code grace}, then stops. */
+    public void stop(Duration grace) {
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                server.shutdownNow();
+                server.awaitTermination(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            server.shutdownNow();
+            Thread.currentThread().interrupt();
+        } finally {
+            calls.shutdown();
+            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            try {
+                Files.deleteIfExists(socket);
+            } catch (IOException ignored) {
+                // A stale socket is replaced at the next start.
+            }
+        }
+    }
+
+    /** Blocks until the server has stopped. */
+    public void awaitTermination() throws InterruptedException {
+        server.awaitTermination();
+    }
+}
