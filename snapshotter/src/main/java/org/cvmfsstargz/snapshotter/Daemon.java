@@ -28,6 +28,7 @@ public final class Daemon implements AutoCloseable {
     private final SqliteMetaStore store;
     private final Snapshotter snapshotter;
     private final SocketServer server;
+    private boolean closed;
 
     private Daemon(DaemonConfig config, RootLock lock, SqliteMetaStore store, Snapshotter snapshotter,
             SocketServer server) {
@@ -70,9 +71,16 @@ public final class Daemon implements AutoCloseable {
         server.awaitTermination();
     }
 
-    /** Finishes calls in flight (up to the configured grace), then releases everything. */
+    /**
+     * Finishes calls in flight (up to the configured grace), then releases everything. Safe to
+     * call more than once and from several threads: later calls wait for the first to finish.
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         LOG.info("stopping socket={}", config.socket());
         server.stop(Duration.ofSeconds(config.shutdownGraceSeconds()));
         snapshotter.close();

@@ -1,0 +1,351 @@
+package org.cvmfsstargz.it.support;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A real containerd 1.6 with its root, state, sockets, temp mounts and runc state all under one
+ * test directory, talking to our daemon as the proxy snapshotter {@value #SNAPSHOTTER}, plus
+ * {@code ctr} against it. {@link #close()} deletes the tasks and containers it ran, stops
+ * containerd by PID and unmounts whatever is left under the directory.
+ *
+ * <p>Not thread-safe, except that {@link #ctr} may run from several threads; the test that starts
+ * it closes it.
+ */
+public final class ContainerdProcess implements AutoCloseable {
+    /** The proxy plugin name: the {@code --snapshotter} value and the name in every request. */
+    public static final String SNAPSHOTTER = "cvmfs";
+    /** The namespace tests work in; {@link #close()} cleans every namespace anyway. */
+    public static final String NAMESPACE = "it";
+
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
+    private static final Duration CTR_TIMEOUT = Duration.ofSeconds(60);
+    private static final int LOG_TAIL_LINES = 300;
+    /** sun_path is 108 bytes including the terminating NUL. */
+    private static final int MAX_SOCKET_PATH = 107;
+    private static final Pattern OCTAL_ESCAPE = Pattern.compile("\\\\([0-7]{3})");
+
+    private final Path dir;
+    private final Path address;
+    private final Path log;
+    private final Process process;
+    private final AtomicInteger ctrCalls = new AtomicInteger();
+    private Supplier<String> moreDiagnostics = () -> "";
+
+    private ContainerdProcess(Path dir, Path address, Path log, Process process) {
+        this.dir = dir;
+        this.address = address;
+        this.log = log;
+        this.process = process;
+    }
+
+    /**
+     * Starts containerd in {@code dir} (keep it short: shim and ttrpc sockets live there) with the
+     * proxy snapshotter at {@code snapshotterSocket}; returns once {@code ctr version} answers.
+     * Dialing the snapshotter is lazy, so the daemon may start before or after.
+     */
+    public static ContainerdProcess start(Path dir, Path snapshotterSocket) throws IOException {
+        Path address = dir.resolve("c.sock");
+        for (Path socket : List.of(address, dir.resolve("c.sock.ttrpc"), snapshotterSocket)) {
+            if (socket.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
+                throw new IllegalArgumentException("Unix socket path too long (max " + MAX_SOCKET_PATH
+                        + " bytes), use a shorter temp dir: " + socket);
+            }
+        }
+        for (String sub : List.of("root", "state", "tmp", "opt", "fifo", "runc", "ctr")) {
+            Files.createDirectories(dir.resolve(sub));
+        }
+        Path config = dir.resolve("config.toml");
+        Files.writeString(config, configText(Map.of("dir", dir.toString(), "address", address.toString(),
+                "snapshotter", SNAPSHOTTER, "socket", snapshotterSocket.toString())));
+        Path log = dir.resolve("containerd.log");
+        ProcessBuilder builder = new ProcessBuilder("containerd", "--config", config.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        cleanEnvironment(builder.environment(), dir);
+        ContainerdProcess containerd = new ContainerdProcess(dir, address, log, builder.start());
+        containerd.awaitReady();
+        return containerd;
+    }
+
+    /** The template {@code containerd/config.toml} from the test resources with its placeholders filled in. */
+    private static String configText(Map<String, String> values) throws IOException {
+        String text;
+        try (InputStream in = ContainerdProcess.class.getResourceAsStream("/containerd/config.toml")) {
+            if (in == null) {
+                throw new IllegalStateException("test resource /containerd/config.toml is missing");
+            }
+            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        for (Map.Entry<String, String> value : values.entrySet()) {
+            text = text.replace("${" + value.getKey() + "}", value.getValue());
+        }
+        return text;
+    }
+
+    /**
+     * containerd mounts snapshots to apply layers under $XDG_RUNTIME_DIR or $TMPDIR; pointing both
+     * into the test directory lets {@link #close()} find a mount a crash left behind.
+     */
+    private static void cleanEnvironment(Map<String, String> env, Path dir) {
+        env.keySet().removeIf(k -> k.startsWith("CONTAINERD_"));
+        env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        env.put("TMPDIR", dir.resolve("tmp").toString());
+        env.put("XDG_RUNTIME_DIR", dir.resolve("tmp").toString());
+    }
+
+    private void awaitReady() {
+        Instant deadline = Instant.now().plus(READY_TIMEOUT);
+        while (Instant.now().isBefore(deadline)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("containerd exited with " + process.exitValue() + "; log:\n" + logText());
+            }
+            if (DaemonProcess.accepts(address) && ctr(Duration.ofSeconds(5), List.of("version")).exitCode() == 0) {
+                return;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        stop();
+        unmountUnder(dir);
+        throw new IllegalStateException("containerd did not serve " + address + " within " + READY_TIMEOUT
+                + "; log:\n" + logText());
+    }
+
+    /** Adds text (e.g. the daemon's log) to every failure this object reports. */
+    public void alsoReportOnFailure(Supplier<String> diagnostics) {
+        this.moreDiagnostics = diagnostics;
+    }
+
+    /** The outcome of one {@code ctr} invocation. */
+    public record CtrResult(List<String> command, int exitCode, String stdout, String stderr) {
+        public CtrResult {
+            command = List.copyOf(command);
+        }
+
+        public String describe() {
+            return String.join(" ", command) + "\nexit code: " + exitCode + "\nstdout:\n" + stdout + "\nstderr:\n" + stderr;
+        }
+    }
+
+    /** A {@code ctr} started in the background, e.g. a pull the test interrupts; its output goes to files. */
+    public record BackgroundCtr(List<String> command, Process process, Path out, Path err) {
+        /** Waits for the exit; on timeout kills this ctr (ours, by PID) and fails with its output. */
+        public CtrResult await(Duration timeout) {
+            try {
+                if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    process.destroyForcibly().waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                    throw new AssertionError("ctr did not finish within " + timeout + ": " + result(-1).describe());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.destroyForcibly();
+                throw new AssertionError("interrupted waiting for " + command, e);
+            }
+            return result(process.exitValue());
+        }
+
+        private CtrResult result(int exitCode) {
+            return new CtrResult(command, exitCode, read(out), read(err));
+        }
+    }
+
+    /** Starts {@code ctr --address <ours> -n it <args>} without waiting for it. */
+    public BackgroundCtr startCtr(String... args) {
+        return startCtr(NAMESPACE, List.of(args));
+    }
+
+    private BackgroundCtr startCtr(String namespace, List<String> args) {
+        List<String> command = new ArrayList<>(List.of("ctr", "--address", address.toString(), "-n", namespace));
+        command.addAll(args);
+        int n = ctrCalls.incrementAndGet();
+        Path out = dir.resolve("ctr").resolve(n + ".out");
+        Path err = dir.resolve("ctr").resolve(n + ".err");
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile());
+        cleanEnvironment(builder.environment(), dir);
+        try {
+            return new BackgroundCtr(List.copyOf(command), builder.start(), out, err);
+        } catch (IOException e) {
+            throw new AssertionError("cannot start " + command, e);
+        }
+    }
+
+    /** Runs ctr in namespace {@value #NAMESPACE} and returns whatever happened. */
+    public CtrResult ctr(Duration timeout, List<String> args) {
+        try {
+            return startCtr(NAMESPACE, args).await(timeout);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + diagnostics(), e);
+        }
+    }
+
+    /** Runs ctr and returns its stdout; fails with its output and the logs unless it exits 0. */
+    public String ctrOk(String... args) {
+        CtrResult result = ctr(CTR_TIMEOUT, List.of(args));
+        if (result.exitCode() != 0) {
+            throw new AssertionError(result.describe() + diagnostics());
+        }
+        return result.stdout();
+    }
+
+    /**
+     * {@code ctr run --rm} on our snapshotter; returns the container's stdout. runc state and IO
+     * FIFOs go to the test directory instead of /run/containerd.
+     */
+    public String runAndRemove(String image, String containerId, String... cmd) {
+        return run(List.of("--rm"), image, containerId, cmd);
+    }
+
+    /** Like {@link #runAndRemove} but keeps the container, and so its active snapshot. */
+    public String run(String image, String containerId, String... cmd) {
+        return run(List.of(), image, containerId, cmd);
+    }
+
+    private String run(List<String> options, String image, String containerId, String... cmd) {
+        List<String> args = new ArrayList<>(List.of("run", "--snapshotter", SNAPSHOTTER,
+                "--fifo-dir", dir.resolve("fifo").toString(), "--runc-root", dir.resolve("runc").toString()));
+        args.addAll(options);
+        args.add(image);
+        args.add(containerId);
+        args.addAll(Arrays.asList(cmd));
+        return ctrOk(args.toArray(String[]::new));
+    }
+
+    /** The tail of containerd's log and of whatever {@link #alsoReportOnFailure} added. */
+    public String diagnostics() {
+        return "\n--- containerd log (tail) ---\n" + tail(logText()) + "\n" + moreDiagnostics.get();
+    }
+
+    public String logText() {
+        return read(log);
+    }
+
+    /**
+     * Deletes every task and container (containerd leaves them running when it stops), stops
+     * containerd (SIGTERM, then SIGKILL), kills shims still serving it and unmounts what remains.
+     */
+    @Override
+    public void close() {
+        try {
+            if (process.isAlive()) {
+                removeTasksAndContainers();
+            }
+        } finally {
+            stop();
+            killLeftoverShims();
+            unmountUnder(dir);
+        }
+    }
+
+    private void removeTasksAndContainers() {
+        Duration quick = Duration.ofSeconds(20);
+        for (String namespace : lines(startCtr("default", List.of("namespaces", "ls", "-q")).await(quick))) {
+            for (String task : lines(startCtr(namespace, List.of("tasks", "ls", "-q")).await(quick))) {
+                startCtr(namespace, List.of("tasks", "rm", "-f", task)).await(quick);
+            }
+            for (String container : lines(startCtr(namespace, List.of("containers", "ls", "-q")).await(quick))) {
+                startCtr(namespace, List.of("containers", "rm", container)).await(quick);
+            }
+        }
+    }
+
+    private void stop() {
+        try {
+            process.destroy();
+            if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+
+    /** Shims outlive containerd by design; ours are the ones whose arguments name our socket. */
+    private void killLeftoverShims() {
+        String ours = address.toString();
+        ProcessHandle.allProcesses()
+                .filter(p -> p.info().arguments().map(a -> Arrays.asList(a).contains(ours)).orElse(false))
+                .forEach(ProcessHandle::destroyForcibly);
+    }
+
+    /** Unmounts every mount point at or under {@code root}, deepest first; returns them. */
+    public static List<String> unmountUnder(Path root) {
+        String prefix = root.toAbsolutePath().normalize().toString();
+        List<String> points;
+        try {
+            points = Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                    .map(line -> unescapeMountinfo(line.split(" ")[4]))
+                    .filter(p -> p.equals(prefix) || p.startsWith(prefix + "/"))
+                    .sorted(Comparator.comparingInt(String::length).reversed())
+                    .toList();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read /proc/self/mountinfo", e);
+        }
+        for (String point : points) {
+            if (runQuietly("umount", point) != 0) {
+                runQuietly("umount", "-l", point); // busy (e.g. a stray process inside): detach it
+            }
+        }
+        return points;
+    }
+
+    /** mountinfo escapes space, tab, newline and backslash as a backslash and three octal digits. */
+    private static String unescapeMountinfo(String field) {
+        return OCTAL_ESCAPE.matcher(field).replaceAll(
+                m -> Matcher.quoteReplacement(String.valueOf((char) Integer.parseInt(m.group(1), 8))));
+    }
+
+    private static int runQuietly(String... command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1;
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    private static List<String> lines(CtrResult result) {
+        return result.stdout().lines().map(String::strip).filter(s -> !s.isEmpty()).toList();
+    }
+
+    private static String tail(String text) {
+        List<String> lines = text.lines().toList();
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            return "(unreadable: " + e + ")";
+        }
+    }
+}
