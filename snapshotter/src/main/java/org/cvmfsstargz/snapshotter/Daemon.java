@@ -67,6 +67,11 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
+    /** The snapshot core this daemon serves, for callers embedding the daemon (tests, benchmarks). */
+    public Snapshotter snapshotter() {
+        return snapshotter;
+    }
+
     public void awaitTermination() throws InterruptedException {
         server.awaitTermination();
     }

@@ -176,7 +176,28 @@ public final class ContainerdProcess implements AutoCloseable {
     }
 
     private BackgroundCtr startCtr(String namespace, List<String> args) {
-        List<String> command = new ArrayList<>(List.of("ctr", "--address", address.toString(), "-n", namespace));
+        return startClient("ctr", namespace, args);
+    }
+
+    /**
+     * Runs stargz-snapshotter's {@code ctr-remote} (ctr plus {@code image rpull}, the pull that
+     * passes layer labels to the snapshotter) and returns its stdout; fails unless it exits 0.
+     */
+    public String ctrRemoteOk(String... args) {
+        CtrResult result;
+        try {
+            result = startClient("ctr-remote", NAMESPACE, List.of(args)).await(CTR_TIMEOUT);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + diagnostics(), e);
+        }
+        if (result.exitCode() != 0) {
+            throw new AssertionError(result.describe() + diagnostics());
+        }
+        return result.stdout();
+    }
+
+    private BackgroundCtr startClient(String binary, String namespace, List<String> args) {
+        List<String> command = new ArrayList<>(List.of(binary, "--address", address.toString(), "-n", namespace));
         command.addAll(args);
         int n = ctrCalls.incrementAndGet();
         Path out = dir.resolve("ctr").resolve(n + ".out");

@@ -55,8 +55,10 @@ public final class OciImageBuilder {
     }
 
     /** What was built: enough for tests to predict the snapshots containerd will ask for. */
-    public record Image(String name, Path archive, List<String> diffIds, List<String> chainIds) {
+    public record Image(String name, Path archive, List<String> layerDigests, List<String> diffIds,
+            List<String> chainIds) {
         public Image {
+            layerDigests = List.copyOf(layerDigests);
             diffIds = List.copyOf(diffIds);
             chainIds = List.copyOf(chainIds);
         }
@@ -69,11 +71,13 @@ public final class OciImageBuilder {
         }
         Map<String, byte[]> blobs = new LinkedHashMap<>();
         List<String> diffIds = new ArrayList<>();
+        List<String> layerDigests = new ArrayList<>();
         StringBuilder layerDescriptors = new StringBuilder();
         for (Layer layer : layers) {
             byte[] tar = layer.tar();
             byte[] gz = gzip(tar);
             String digest = put(blobs, gz);
+            layerDigests.add(digest);
             diffIds.add(sha256(tar));
             layerDescriptors.append(layerDescriptors.isEmpty() ? "" : ",").append(descriptor(LAYER_TYPE, digest, gz.length));
         }
@@ -96,7 +100,7 @@ public final class OciImageBuilder {
                 .file("index.json", utf8(index), 0644);
         blobs.forEach((digest, bytes) -> layout.file("blobs/sha256/" + digest.substring("sha256:".length()), bytes, 0644));
         Files.write(archive, layout.tar());
-        return new Image(name, archive, diffIds, chainIds(diffIds));
+        return new Image(name, archive, layerDigests, diffIds, chainIds(diffIds));
     }
 
     /** containerd's chainID: the first diffID, then sha256 of "parentChain diffID" per layer. */
