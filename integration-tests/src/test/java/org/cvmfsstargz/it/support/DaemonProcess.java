@@ -54,19 +54,50 @@ public final class DaemonProcess implements AutoCloseable {
     public static DaemonProcess start(Path root, Path socket, List<String> extraArgs) throws IOException {
         Files.createDirectories(root);
         Path log = root.resolveSibling(root.getFileName() + "-daemon.log");
-        List<String> command = new ArrayList<>(List.of(
-                System.getProperty("java.binary", "java"),
-                "--enable-native-access=ALL-UNNAMED",
-                "-jar", requiredProperty("snapshotter.jar"),
-                "serve", "--root", root.toString(), "--socket", socket.toString()));
-        command.addAll(extraArgs);
-        Process process = new ProcessBuilder(command)
+        List<String> args = new ArrayList<>(List.of("serve", "--root", root.toString(), "--socket", socket.toString()));
+        args.addAll(extraArgs);
+        Process process = new ProcessBuilder(command(args))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
         DaemonProcess daemon = new DaemonProcess(root, socket, log, process);
         daemon.awaitReady();
         return daemon;
+    }
+
+    /** What a command of the daemon's CLI printed and how it ended. */
+    public record Exit(int code, String output) {}
+
+    /**
+     * Runs the daemon's command line with {@code args} to completion (for commands, and for
+     * {@code serve} invocations expected to refuse to start); kills it after {@code timeout}.
+     */
+    public static Exit run(Duration timeout, List<String> args) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command(args)).redirectErrorStream(true).start();
+        process.getOutputStream().close();
+        java.util.concurrent.CompletableFuture<byte[]> output = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return process.getInputStream().readAllBytes();
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly().waitFor();
+            throw new IllegalStateException("daemon command " + args + " still running after " + timeout + ":\n"
+                    + new String(output.join(), StandardCharsets.UTF_8));
+        }
+        return new Exit(process.exitValue(), new String(output.join(), StandardCharsets.UTF_8));
+    }
+
+    private static List<String> command(List<String> args) {
+        List<String> command = new ArrayList<>(List.of(
+                System.getProperty("java.binary", "java"),
+                "--enable-native-access=ALL-UNNAMED",
+                "-jar", requiredProperty("snapshotter.jar")));
+        command.addAll(args);
+        return command;
     }
 
     private static String requiredProperty(String name) {
