@@ -73,22 +73,20 @@ public final class DaemonProcess implements AutoCloseable {
      * {@code serve} invocations expected to refuse to start); kills it after {@code timeout}.
      */
     public static Exit run(Duration timeout, List<String> args) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command(args)).redirectErrorStream(true).start();
-        process.getOutputStream().close();
-        java.util.concurrent.CompletableFuture<byte[]> output = java.util.concurrent.CompletableFuture.supplyAsync(
-                () -> {
-                    try {
-                        return process.getInputStream().readAllBytes();
-                    } catch (IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                });
-        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-            process.destroyForcibly().waitFor();
-            throw new IllegalStateException("daemon command " + args + " still running after " + timeout + ":\n"
-                    + new String(output.join(), StandardCharsets.UTF_8));
+        Path output = Files.createTempFile("daemon-command", ".out");
+        try {
+            Process process = new ProcessBuilder(command(args)).redirectErrorStream(true)
+                    .redirectOutput(output.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .start();
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly().waitFor();
+                throw new IllegalStateException("daemon command " + args + " still running after " + timeout + ":\n"
+                        + Files.readString(output));
+            }
+            return new Exit(process.exitValue(), Files.readString(output, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(output);
         }
-        return new Exit(process.exitValue(), new String(output.join(), StandardCharsets.UTF_8));
     }
 
     private static List<String> command(List<String> args) {
