@@ -5,6 +5,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Answers "is anything mounted under this directory, or using it?" from the kernel's mount
@@ -24,22 +26,43 @@ public final class MountTable {
     }
 
     public boolean anyUnder(Path dir) {
-        String prefix = dir.toAbsolutePath().normalize().toString();
+        return read().anyUnder(dir);
+    }
+
+    /** The paths the mount table names now: read once, ask many times (a cleanup pass). */
+    public Snapshot read() {
         String text;
         try {
             text = Files.readString(mountinfo, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + mountinfo, e);
         }
+        List<String> paths = new ArrayList<>();
         for (String line : text.split("\n")) {
             for (String field : line.split("[ ,:=]")) {
-                String path = unescape(field);
+                if (field.startsWith("/")) {
+                    paths.add(unescape(field));
+                }
+            }
+        }
+        return new Snapshot(paths);
+    }
+
+    /** Every absolute path in mount points, sources and options, at one moment. */
+    public record Snapshot(List<String> paths) {
+        public Snapshot {
+            paths = List.copyOf(paths);
+        }
+
+        public boolean anyUnder(Path dir) {
+            String prefix = dir.toAbsolutePath().normalize().toString();
+            for (String path : paths) {
                 if (path.equals(prefix) || path.startsWith(prefix + "/")) {
                     return true;
                 }
             }
+            return false;
         }
-        return false;
     }
 
     /** The mount table escapes space, tab, newline and backslash as three octal digits. */

@@ -123,9 +123,10 @@ public final class SnapshotDirectories {
      */
     public List<Path> claimOrphans(Set<Long> liveIds) {
         List<Path> claimed = new ArrayList<>();
+        MountTable.Snapshot mounted = mounts.read();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(snapshots)) {
             for (Path entry : entries) {
-                if (isOrphan(entry, liveIds) && !mounts.anyUnder(entry)) {
+                if (isOrphan(entry, liveIds) && !mounted.anyUnder(entry)) {
                     claimed.add(entry.getFileName().toString().startsWith(REMOVING_PREFIX) ? entry : moveAside(entry));
                 }
             }
