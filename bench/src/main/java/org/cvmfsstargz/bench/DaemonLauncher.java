@@ -49,7 +49,8 @@ final class DaemonLauncher implements AutoCloseable {
         Path dir = Files.createTempDirectory(tmp, "apibench-");
         Path root = dir.resolve("root");
         Path socket = dir.resolve("api.sock");
-        List<String> command = new ArrayList<>(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED"));
+        List<String> command = new ArrayList<>(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow"));
         command.addAll(jvmOptions);
         command.addAll(List.of("-jar", jar.toAbsolutePath().toString(),
                 "serve", "--root", root.toString(), "--socket", socket.toString()));

@@ -17,6 +17,7 @@ import org.cvmfsstargz.it.support.OciImageBuilder;
 import org.cvmfsstargz.it.support.OciImageBuilder.Image;
 import org.cvmfsstargz.it.support.OciImageBuilder.Layer;
 import org.cvmfsstargz.it.support.RegistryProcess;
+import org.cvmfsstargz.it.support.Teardown;
 import org.cvmfsstargz.proto.snapshots.v1.Info;
 import org.cvmfsstargz.proto.snapshots.v1.Kind;
 import org.junit.jupiter.api.AfterEach;
@@ -70,16 +71,7 @@ class ContainerdEndToEndIT {
 
     @AfterEach
     void stopEverything() {
-        try (RegistryProcess r = registry; DaemonProcess d = daemon) {
-            if (containerd != null) {
-                containerd.close(); // first: deleting its containers calls the daemon
-            }
-            if (d != null && d.process().isAlive()) {
-                assertThat(d.stop()).as("daemon exit code after SIGTERM\n%s", d.logText()).isZero();
-            }
-        } finally {
-            ContainerdProcess.unmountUnder(tmp); // before @TempDir's deletion could descend into a mount
-        }
+        Teardown.stop(tmp, containerd, daemon, registry);
     }
 
     @Test

@@ -92,7 +92,7 @@ public final class DaemonProcess implements AutoCloseable {
     private static List<String> command(List<String> args) {
         List<String> command = new ArrayList<>(List.of(
                 System.getProperty("java.binary", "java"),
-                "--enable-native-access=ALL-UNNAMED",
+                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                 "-jar", requiredProperty("snapshotter.jar")));
         command.addAll(args);
         return command;
