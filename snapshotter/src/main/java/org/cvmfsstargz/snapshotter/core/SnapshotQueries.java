@@ -56,7 +56,7 @@ public final class SnapshotQueries {
         record Shape(SnapshotRecord record, List<Path> parents) {}
         Shape shape = store.read(tx -> {
             SnapshotRecord record = tx.find(key).orElseThrow(() -> notFound(key));
-            return new Shape(record, tx.ancestors(record.id()).stream().map(dirs::fs).toList());
+            return new Shape(record, dirs.lowerDirs(tx.ancestors(record.id())));
         });
         if (shape.record().info().kind() == Kind.COMMITTED) {
             throw new FailedPrecondition("snapshot " + Snapshotter.quote(key)

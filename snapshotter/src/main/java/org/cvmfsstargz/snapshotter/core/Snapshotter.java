@@ -103,7 +103,7 @@ public final class Snapshotter {
                 Optional<Long> parentId = committedParent(tx, key, parent);
                 SnapshotRecord record = tx.insert(key, kind, parentId, labels, now());
                 dirs.install(staged, record.id());
-                List<java.nio.file.Path> parents = tx.ancestors(record.id()).stream().map(dirs::fs).toList();
+                List<java.nio.file.Path> parents = dirs.lowerDirs(tx.ancestors(record.id()));
                 return new Created(record, overlay.mounts(kind, dirs.fs(record.id()), dirs.work(record.id()), parents));
             });
         } catch (RuntimeException e) {

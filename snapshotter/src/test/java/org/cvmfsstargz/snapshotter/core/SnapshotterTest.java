@@ -221,6 +221,40 @@ class SnapshotterTest {
     }
 
     @Test
+    void aRemoteLayerWithWhiteoutAndOpaqueDirectoriesStacksThemAroundItsContent() throws Exception {
+        LayerSource stacking = new LayerSource() {
+            @Override
+            public String name() {
+                return "stacking";
+            }
+
+            @Override
+            public LayerClaim claim(LayerRequest request) throws Exception {
+                Files.createDirectory(request.snapshotDir().resolve("whiteouts"));
+                Files.createDirectory(request.snapshotDir().resolve("opaques"));
+                return new LayerClaim.Remote("stacking", Map.of());
+            }
+        };
+        open(stacking);
+        assertThatThrownBy(() -> snapshotter.prepare("extract", "", Map.of(RemoteLabels.TARGET, "sha256:base")))
+                .isInstanceOf(SnapshotException.AlreadyExists.class);
+        // A local layer on the remote one: containerd's unpack of a layer no source provides.
+        snapshotter.prepare("upper", "sha256:base", Map.of());
+        List<Mount> child = snapshotter.queries().mounts("upper");
+        String lowerdir = child.getFirst().options().getLast();
+        Path base = root.resolve("snapshots").resolve(Long.toString(idOf("sha256:base")));
+        assertThat(lowerdir).isEqualTo("lowerdir=" + base.resolve("whiteouts") + ":" + base.resolve("fs") + ":"
+                + base.resolve("opaques"));
+        // A view of that single remote parent has three lower directories: an overlay, not a bind.
+        assertThat(snapshotter.view("view", "sha256:base", Map.of())).singleElement()
+                .satisfies(m -> assertThat(m.type()).isEqualTo("overlay"));
+    }
+
+    private long idOf(String name) {
+        return store.read(tx -> tx.find(name)).orElseThrow().id();
+    }
+
+    @Test
     void removedSnapshotsLeaveNoDirectoryAfterCleanup() throws Exception {
         open().prepare("k", "", Map.of());
         snapshotter.remove("k");

@@ -63,6 +63,33 @@ public final class SnapshotDirectories {
         return dir(id).resolve("work");
     }
 
+    /**
+     * The directories snapshot {@code id} contributes to a child's overlay, top first: its
+     * {@code fs}, with {@code whiteouts} above and {@code opaques} below when a layer source made
+     * them. A source whose layer stores deletions in a form the kernel does not read (DUCC keeps
+     * {@code .wh.*} files as plain files) translates them into these two directories; see
+     * {@code docs/design/remote-layers.md}. Only the snapshot's own directory is looked at, never
+     * what {@code fs} may point to.
+     */
+    public List<Path> layerDirs(long id) {
+        List<Path> layers = new ArrayList<>(3);
+        Path whiteouts = dir(id).resolve("whiteouts");
+        if (Files.isDirectory(whiteouts, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            layers.add(whiteouts);
+        }
+        layers.add(fs(id));
+        Path opaques = dir(id).resolve("opaques");
+        if (Files.isDirectory(opaques, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            layers.add(opaques);
+        }
+        return layers;
+    }
+
+    /** The lower directories of a snapshot whose ancestors are {@code ancestorIds}, nearest first. */
+    public List<Path> lowerDirs(List<Long> ancestorIds) {
+        return ancestorIds.stream().flatMap(id -> layerDirs(id).stream()).toList();
+    }
+
     /** A snapshot directory built under a temporary name, not yet named by an id. */
     public record Staged(Path path) {}
 

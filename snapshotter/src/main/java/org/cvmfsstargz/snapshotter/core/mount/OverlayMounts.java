@@ -41,7 +41,8 @@ public final class OverlayMounts {
      * @param kind      active or view (committed snapshots have no mounts)
      * @param fs        the snapshot's own content directory
      * @param work      the snapshot's overlay workdir (used for active snapshots with parents)
-     * @param parentFs  the parents' content directories, nearest parent first, base layer last
+     * @param parentFs  the lower directories of the parents, nearest parent first, base layer
+     *                  last (one per parent, or more for a parent a layer source stacked)
      */
     public List<Mount> mounts(Kind kind, Path fs, Path work, List<Path> parentFs) {
         if (kind == Kind.COMMITTED) {
@@ -50,6 +51,7 @@ public final class OverlayMounts {
         if (parentFs.isEmpty()) {
             return List.of(new Mount("bind", fs.toString(), List.of(kind == Kind.VIEW ? "ro" : "rw", "rbind")));
         }
+        // The kernel needs two lower directories for an overlay without upperdir: one is a bind.
         if (kind == Kind.VIEW && parentFs.size() == 1) {
             return List.of(new Mount("bind", parentFs.getFirst().toString(), List.of("ro", "rbind")));
         }
