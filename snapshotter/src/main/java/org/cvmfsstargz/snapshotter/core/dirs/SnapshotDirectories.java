@@ -65,22 +65,23 @@ public final class SnapshotDirectories {
 
     /**
      * The directories snapshot {@code id} contributes to a child's overlay, top first: its
-     * {@code fs}, with {@code whiteouts} above and {@code opaques} below when a layer source made
-     * them. A source whose layer stores deletions in a form the kernel does not read (DUCC keeps
-     * {@code .wh.*} files as plain files) translates them into these two directories; see
-     * {@code docs/design/remote-layers.md}. Only the snapshot's own directory is looked at, never
-     * what {@code fs} may point to.
+     * {@code fs}, with {@code overlay-above} above it and {@code overlay-below} below it when a
+     * layer source made them. A source whose layer stores deletions in a form the kernel does not
+     * read (DUCC keeps {@code .wh.*} files as plain files) translates them into these two: marker
+     * files hidden above, deletions and opaque directories below, where they hide older layers
+     * only (see {@code docs/design/remote-layers.md}). Only the snapshot's own directory is looked
+     * at, never what {@code fs} may point to.
      */
     public List<Path> layerDirs(long id) {
         List<Path> layers = new ArrayList<>(3);
-        Path whiteouts = dir(id).resolve("whiteouts");
-        if (Files.isDirectory(whiteouts, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            layers.add(whiteouts);
+        Path above = dir(id).resolve("overlay-above");
+        if (Files.isDirectory(above, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            layers.add(above);
         }
         layers.add(fs(id));
-        Path opaques = dir(id).resolve("opaques");
-        if (Files.isDirectory(opaques, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            layers.add(opaques);
+        Path below = dir(id).resolve("overlay-below");
+        if (Files.isDirectory(below, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            layers.add(below);
         }
         return layers;
     }
