@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionCommand.class,
         description = "A containerd snapshotter for CVMFS and eStargz layers.",
-        subcommands = {ServeCommand.class, VersionCommand.class})
+        subcommands = {ServeCommand.class, IngestCommand.class, VersionCommand.class})
 public final class Main implements Runnable {
     static final int EXIT_FAILURE = 1;
     static final int EXIT_USAGE = 2;
@@ -21,7 +21,10 @@ public final class Main implements Runnable {
     }
 
     static int run(String... args) {
-        return new CommandLine(new Main()).setExitCodeExceptionMapper(e -> EXIT_FAILURE).execute(args);
+        return new CommandLine(new Main())
+                .setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? EXIT_USAGE
+                        : EXIT_FAILURE)
+                .execute(args);
     }
 
     @Override

@@ -1,0 +1,13 @@
+/**
+ * The {@code ingest} engine: unpacks an OCI image (layout directory or archive) into the layout
+ * DUCC writes on a CVMFS repository ({@code .layers/<xx>/<hex>/layerfs} plus {@code .metadata}),
+ * under any directory, so a site without DUCC can publish it with {@code cvmfs_server} and tests
+ * can build CVMFS-like trees from real images.
+ *
+ * <p>Flow: {@link org.cvmfsstargz.snapshotter.ingest.OciLayout} (index, manifest, config: records
+ * out) → {@link org.cvmfsstargz.snapshotter.ingest.DuccLayoutWriter} (verifies digests, places
+ * each layer atomically) → {@link org.cvmfsstargz.snapshotter.ingest.LayerUnpacker} (one tar into
+ * one directory, verbatim, never writing outside it). Called only from the {@code cli} package;
+ * imports nothing from {@code grpc}, {@code core} or {@code source}.
+ */
+package org.cvmfsstargz.snapshotter.ingest;
