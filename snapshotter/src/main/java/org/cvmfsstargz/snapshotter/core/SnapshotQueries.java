@@ -1,6 +1,5 @@
 package org.cvmfsstargz.snapshotter.core;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Consumer;
 import org.cvmfsstargz.snapshotter.core.SnapshotException.FailedPrecondition;
@@ -53,17 +52,19 @@ public final class SnapshotQueries {
     }
 
     public List<Mount> mounts(String key) {
-        record Shape(SnapshotRecord record, List<Path> parents) {}
+        record Shape(SnapshotRecord record, List<Long> ancestors) {}
         Shape shape = store.read(tx -> {
             SnapshotRecord record = tx.find(key).orElseThrow(() -> notFound(key));
-            return new Shape(record, dirs.lowerDirs(tx.ancestors(record.id())));
+            return new Shape(record, tx.ancestors(record.id()));
         });
         if (shape.record().info().kind() == Kind.COMMITTED) {
             throw new FailedPrecondition("snapshot " + Snapshotter.quote(key)
                     + " is committed and has no mounts; prepare or view a child of it");
         }
         long id = shape.record().id();
-        return overlay.mounts(shape.record().info().kind(), dirs.fs(id), dirs.work(id), shape.parents());
+        // Outside the transaction: finding each parent's layer directories stats the disk.
+        return overlay.mounts(shape.record().info().kind(), dirs.fs(id), dirs.work(id),
+                dirs.lowerDirs(shape.ancestors()));
     }
 
     private SnapshotRecord find(String key) {

@@ -94,22 +94,27 @@ public final class Snapshotter {
 
     private Created create(Kind kind, String key, String parent, Map<String, String> labels) {
         requireKey(key);
+        record Recorded(SnapshotRecord record, List<Long> ancestors) {}
         SnapshotDirectories.Staged staged = dirs.stage(kind == Kind.ACTIVE);
+        Recorded recorded;
         try {
-            return store.write(tx -> {
+            recorded = store.write(tx -> {
                 if (tx.find(key).isPresent()) {
                     throw new AlreadyExists("snapshot " + quote(key) + " already exists");
                 }
                 Optional<Long> parentId = committedParent(tx, key, parent);
                 SnapshotRecord record = tx.insert(key, kind, parentId, labels, now());
                 dirs.install(staged, record.id());
-                List<java.nio.file.Path> parents = dirs.lowerDirs(tx.ancestors(record.id()));
-                return new Created(record, overlay.mounts(kind, dirs.fs(record.id()), dirs.work(record.id()), parents));
+                return new Recorded(record, tx.ancestors(record.id()));
             });
         } catch (RuntimeException e) {
             dirs.discard(staged);
             throw e;
         }
+        // Outside the transaction: finding each parent's layer directories stats the disk.
+        long id = recorded.record().id();
+        List<Mount> mounts = overlay.mounts(kind, dirs.fs(id), dirs.work(id), dirs.lowerDirs(recorded.ancestors()));
+        return new Created(recorded.record(), mounts);
     }
 
     private static Optional<Long> committedParent(Tx tx, String key, String parent) {
