@@ -293,16 +293,7 @@ public final class ContainerdProcess implements AutoCloseable {
     }
 
     private void stop() {
-        try {
-            process.destroy();
-            if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly();
-                process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
+        Processes.stop(process, STOP_TIMEOUT);
     }
 
     /** Shims outlive containerd by design; ours are the ones whose arguments name our socket. */

@@ -206,13 +206,8 @@ public final class DaemonProcess implements AutoCloseable {
     /** SIGTERM and wait; returns the exit code. Falls back to SIGKILL after a timeout. */
     public int stop() {
         closeChannel();
-        if (process.isAlive()) {
-            process.destroy();
-            if (!waitFor(STOP_TIMEOUT)) {
-                process.destroyForcibly();
-                waitFor(STOP_TIMEOUT);
-                throw new IllegalStateException("daemon ignored SIGTERM for " + STOP_TIMEOUT + "; log:\n" + logText());
-            }
+        if (!Processes.stop(process, STOP_TIMEOUT)) {
+            throw new IllegalStateException("daemon ignored SIGTERM for " + STOP_TIMEOUT + "; log:\n" + logText());
         }
         return process.exitValue();
     }

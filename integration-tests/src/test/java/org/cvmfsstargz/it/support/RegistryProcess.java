@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Debian's {@code docker-registry} (Distribution 2.8) serving plain HTTP on 127.0.0.1 at a free
@@ -130,17 +129,6 @@ public final class RegistryProcess implements AutoCloseable {
     /** SIGTERM, then SIGKILL if it has not exited within a few seconds. */
     @Override
     public void close() {
-        try {
-            if (process.isAlive()) {
-                process.destroy();
-                if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                    process.destroyForcibly();
-                    process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
+        Processes.stop(process, STOP_TIMEOUT);
     }
 }
