@@ -2,6 +2,9 @@ package org.cvmfsstargz.snapshotter;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.cvmfsstargz.snapshotter.config.Config;
 import org.cvmfsstargz.snapshotter.config.DaemonConfig;
 import org.cvmfsstargz.snapshotter.core.Snapshotter;
 import org.cvmfsstargz.snapshotter.core.dirs.MountTable;
@@ -11,7 +14,9 @@ import org.cvmfsstargz.snapshotter.core.mount.OverlayMounts;
 import org.cvmfsstargz.snapshotter.core.store.SqliteMetaStore;
 import org.cvmfsstargz.snapshotter.grpc.SnapshotsService;
 import org.cvmfsstargz.snapshotter.grpc.SocketServer;
+import org.cvmfsstargz.snapshotter.source.LayerSource;
 import org.cvmfsstargz.snapshotter.source.LayerSourceChain;
+import org.cvmfsstargz.snapshotter.source.cvmfs.CvmfsLayerSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +42,17 @@ public final class Daemon implements AutoCloseable {
         this.store = store;
         this.snapshotter = snapshotter;
         this.server = server;
+    }
+
+    /** Starts serving with the layer sources {@code config} enables, in the order CVMFS, then pull. */
+    public static Daemon start(Config config) {
+        List<LayerSource> sources = new ArrayList<>();
+        if (config.cvmfs().enabled()) {
+            sources.add(CvmfsLayerSource.of(config.cvmfs()));
+            LOG.info("layer source cvmfs mountpoint={} repositories={} probe_timeout_ms={}",
+                    config.cvmfs().mountpoint(), config.cvmfs().repositories(), config.cvmfs().probeTimeoutMs());
+        }
+        return start(config.daemon(), new LayerSourceChain(sources));
     }
 
     /** Starts serving; fails, having changed nothing on disk, if the root or socket is in use or the store is unusable. */

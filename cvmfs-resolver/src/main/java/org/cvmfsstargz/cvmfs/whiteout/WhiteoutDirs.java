@@ -41,18 +41,25 @@ public final class WhiteoutDirs {
     private WhiteoutDirs() {}
 
     /**
-     * Creates {@code upper} and {@code lower} for {@code plan}, unless they already exist.
+     * Creates {@code upper} and {@code lower} for {@code plan}, unless they already exist. A side
+     * with nothing to hold is not created: every lower directory costs room in the overlay's
+     * mount options, which must fit in one page for 128 layers.
      *
      * @throws IOException naming the path (and errno) that could not be created
      */
     public static void materialize(WhiteoutPlan plan, Path upper, Path lower) throws IOException {
         Objects.requireNonNull(plan, "plan");
-        publish(upper, tmp -> {
-            for (Path marker : plan.hidden()) {
-                makeParents(tmp, marker.getParent());
-                OverlayNodes.whiteout(tmp.resolve(marker));
-            }
-        }, plan);
+        if (!plan.hidden().isEmpty()) {
+            publish(upper, tmp -> {
+                for (Path marker : plan.hidden()) {
+                    makeParents(tmp, marker.getParent());
+                    OverlayNodes.whiteout(tmp.resolve(marker));
+                }
+            }, plan);
+        }
+        if (plan.deleted().isEmpty() && plan.opaque().stream().allMatch(dir -> dir.toString().isEmpty())) {
+            return;
+        }
         publish(lower, tmp -> {
             for (Path dir : plan.opaque()) {
                 if (!dir.toString().isEmpty()) {

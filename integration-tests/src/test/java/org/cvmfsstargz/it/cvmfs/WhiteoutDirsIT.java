@@ -90,6 +90,15 @@ class WhiteoutDirsIT {
     }
 
     @Test
+    void aLayerWithOnlyMarkersGetsNoLowerDirectory() throws IOException {
+        Path upper = work.resolve("upper");
+        Path lower = work.resolve("lower");
+        WhiteoutDirs.materialize(WhiteoutPlan.of(List.of(Path.of(".cvmfscatalog")), Map.of()), upper, lower);
+        assertThat(isWhiteout(upper.resolve(".cvmfscatalog"))).isTrue();
+        assertThat(Files.exists(lower, LinkOption.NOFOLLOW_LINKS)).as("an empty lower directory").isFalse();
+    }
+
+    @Test
     void anExistingDirectoryIsLeftAsItIs() throws IOException {
         Path upper = Files.createDirectories(work.resolve("upper"));
         touch(upper.resolve("sentinel"));

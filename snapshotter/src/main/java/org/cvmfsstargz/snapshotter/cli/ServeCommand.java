@@ -9,7 +9,6 @@ import org.cvmfsstargz.snapshotter.config.Config;
 import org.cvmfsstargz.snapshotter.config.ConfigException;
 import org.cvmfsstargz.snapshotter.config.ConfigLoader;
 import org.cvmfsstargz.snapshotter.config.DaemonConfig;
-import org.cvmfsstargz.snapshotter.source.LayerSourceChain;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -38,7 +37,7 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        DaemonConfig config;
+        Config config;
         try {
             config = effectiveConfig();
         } catch (ConfigException e) {
@@ -46,10 +45,10 @@ public final class ServeCommand implements Callable<Integer> {
             return Main.EXIT_USAGE;
         }
         ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME))
-                .setLevel(Level.toLevel(config.logLevel()));
+                .setLevel(Level.toLevel(config.daemon().logLevel()));
         Daemon daemon;
         try {
-            daemon = Daemon.start(config, LayerSourceChain.none());
+            daemon = Daemon.start(config);
         } catch (RuntimeException e) {
             LOG.error("cannot start: {}", e.getMessage());
             LOG.debug("start-up failure", e);
@@ -67,7 +66,7 @@ public final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
-    private DaemonConfig effectiveConfig() {
+    private Config effectiveConfig() {
         Config config = ConfigLoader.load(Optional.ofNullable(configFile));
         DaemonConfig daemon = config.daemon();
         if (socket != null) {
@@ -79,6 +78,6 @@ public final class ServeCommand implements Callable<Integer> {
         if (logLevel != null) {
             daemon = daemon.withLogLevel(logLevel);
         }
-        return daemon;
+        return new Config(daemon, config.cvmfs());
     }
 }

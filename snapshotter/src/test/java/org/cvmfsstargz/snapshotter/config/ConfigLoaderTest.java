@@ -81,4 +81,50 @@ class ConfigLoaderTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining(file.toString());
     }
+
+    @Test
+    void cvmfsDefaultsToUnpackedCernChUnderCvmfs() throws Exception {
+        CvmfsConfig cvmfs = ConfigLoader.load(Optional.of(write(""))).cvmfs();
+        assertThat(cvmfs.enabled()).isTrue();
+        assertThat(cvmfs.repositoryList()).extracting(r -> r.root().toString())
+                .containsExactly("/cvmfs/unpacked.cern.ch");
+        assertThat(cvmfs.probeTimeoutMs()).isEqualTo(5_000);
+        assertThat(cvmfs.scanTimeoutMs()).isEqualTo(60_000);
+        assertThat(cvmfs.unavailableLogIntervalSeconds()).isEqualTo(300);
+    }
+
+    @Test
+    void cvmfsKeysAreRead() throws Exception {
+        CvmfsConfig cvmfs = ConfigLoader.load(Optional.of(write("""
+                [cvmfs]
+                enabled = true
+                mountpoint = "/srv/cvmfs"
+                repositories = ["a.example.org", "b.example.org"]
+                probe_timeout_ms = 250
+                scan_timeout_ms = 1000
+                scan_max_entries = 10
+                unavailable_log_interval_seconds = 60
+                """))).cvmfs();
+        assertThat(cvmfs).isEqualTo(new CvmfsConfig(true, Path.of("/srv/cvmfs"),
+                java.util.List.of("a.example.org", "b.example.org"), 250, 1000, 10L, 60));
+    }
+
+    @Test
+    void aRepositoryNameThatIsNotOnePathSegmentIsRefusedWithItsIndex() throws Exception {
+        Path file = write("[cvmfs]\nrepositories = [\"ok.example\", \"../etc\"]\n");
+        assertThatThrownBy(() -> ConfigLoader.load(Optional.of(file)))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(file.toString())
+                .hasMessageContaining("cvmfs.repositories[1]")
+                .hasMessageContaining("single path segment");
+    }
+
+    @Test
+    void aZeroProbeTimeoutIsRefused() throws Exception {
+        Path file = write("[cvmfs]\nprobe_timeout_ms = 0\n");
+        assertThatThrownBy(() -> ConfigLoader.load(Optional.of(file)))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("cvmfs.probe_timeout_ms")
+                .hasMessageContaining("must be positive");
+    }
 }

@@ -230,8 +230,8 @@ class SnapshotterTest {
 
             @Override
             public LayerClaim claim(LayerRequest request) throws Exception {
-                Files.createDirectory(request.snapshotDir().resolve("overlay-above"));
-                Files.createDirectory(request.snapshotDir().resolve("overlay-below"));
+                Files.createDirectory(request.snapshotDir().resolve(SnapshotDirectories.ABOVE));
+                Files.createDirectory(request.snapshotDir().resolve(SnapshotDirectories.BELOW));
                 return new LayerClaim.Remote("stacking", Map.of());
             }
         };
@@ -243,8 +243,8 @@ class SnapshotterTest {
         List<Mount> child = snapshotter.queries().mounts("upper");
         String lowerdir = child.getFirst().options().getLast();
         Path base = root.resolve("snapshots").resolve(Long.toString(idOf("sha256:base")));
-        assertThat(lowerdir).isEqualTo("lowerdir=" + base.resolve("overlay-above") + ":" + base.resolve("fs") + ":"
-                + base.resolve("overlay-below"));
+        assertThat(lowerdir).isEqualTo("lowerdir=" + base.resolve(SnapshotDirectories.ABOVE) + ":" + base.resolve("fs") + ":"
+                + base.resolve(SnapshotDirectories.BELOW));
         // A view of that single remote parent has three lower directories: an overlay, not a bind.
         assertThat(snapshotter.view("view", "sha256:base", Map.of())).singleElement()
                 .satisfies(m -> assertThat(m.type()).isEqualTo("overlay"));

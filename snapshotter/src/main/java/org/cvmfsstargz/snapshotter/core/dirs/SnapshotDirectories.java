@@ -28,6 +28,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link #claimOrphans} finds. Thread-safe.
  */
 public final class SnapshotDirectories {
+    /** The snapshot's content: a directory, a mount point, or a symbolic link to the content. */
+    public static final String FS = "fs";
+    /**
+     * Optional, stacked right above {@code fs}: hides files of the layer itself (a source's
+     * marker files). Names are kept short: 128 layers' lower directories share one page.
+     */
+    public static final String ABOVE = "up";
+    /** Optional, stacked right below {@code fs}: the layer's deletions and opaque directories. */
+    public static final String BELOW = "dn";
     private static final String STAGING_PREFIX = "new-";
     private static final String REMOVING_PREFIX = "rm-";
 
@@ -56,7 +65,7 @@ public final class SnapshotDirectories {
     }
 
     public Path fs(long id) {
-        return dir(id).resolve("fs");
+        return dir(id).resolve(FS);
     }
 
     public Path work(long id) {
@@ -65,7 +74,7 @@ public final class SnapshotDirectories {
 
     /**
      * The directories snapshot {@code id} contributes to a child's overlay, top first: its
-     * {@code fs}, with {@code overlay-above} above it and {@code overlay-below} below it when a
+     * {@code fs}, with {@link #ABOVE} above it and {@link #BELOW} below it when a
      * layer source made them. A source whose layer stores deletions in a form the kernel does not
      * read (DUCC keeps {@code .wh.*} files as plain files) translates them into these two: marker
      * files hidden above, deletions and opaque directories below, where they hide older layers
@@ -74,12 +83,12 @@ public final class SnapshotDirectories {
      */
     public List<Path> layerDirs(long id) {
         List<Path> layers = new ArrayList<>(3);
-        Path above = dir(id).resolve("overlay-above");
+        Path above = dir(id).resolve(ABOVE);
         if (Files.isDirectory(above, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             layers.add(above);
         }
         layers.add(fs(id));
-        Path below = dir(id).resolve("overlay-below");
+        Path below = dir(id).resolve(BELOW);
         if (Files.isDirectory(below, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             layers.add(below);
         }
@@ -103,7 +112,7 @@ public final class SnapshotDirectories {
         staging.add(path);
         try {
             Files.createDirectory(path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            Path fs = Files.createDirectory(path.resolve("fs"));
+            Path fs = Files.createDirectory(path.resolve(FS));
             Files.setPosixFilePermissions(fs, PosixFilePermissions.fromString("rwxr-xr-x"));
             if (withWorkdir) {
                 Path work = Files.createDirectory(path.resolve("work"));

@@ -1,0 +1,220 @@
+package org.cvmfsstargz.snapshotter.source.cvmfs;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
+import org.cvmfsstargz.cvmfs.probe.ProbeResult;
+import org.cvmfsstargz.cvmfs.probe.RepositoryProbe;
+import org.cvmfsstargz.cvmfs.resolve.LayerDigest;
+import org.cvmfsstargz.cvmfs.resolve.Repository;
+import org.cvmfsstargz.cvmfs.whiteout.WhiteoutDirs;
+import org.cvmfsstargz.cvmfs.whiteout.WhiteoutPlan;
+import org.cvmfsstargz.cvmfs.whiteout.WhiteoutScan;
+import org.cvmfsstargz.snapshotter.config.CvmfsConfig;
+import org.cvmfsstargz.snapshotter.source.LayerClaim;
+import org.cvmfsstargz.snapshotter.source.LayerRequest;
+import org.cvmfsstargz.snapshotter.source.LayerSource;
+import org.cvmfsstargz.snapshotter.source.RemoteLabels;
+
+/**
+ * Provides a layer that DUCC (or {@code ingest}) published unpacked on a CVMFS repository: the
+ * snapshot's {@code fs} becomes a symbolic link to {@code <repo>/.layers/<xx>/<hex>/layerfs},
+ * which overlayfs then reads as a lower directory. Nothing is copied or downloaded.
+ *
+ * <p>Repositories are asked in the configured order. Every call that touches a repository runs
+ * with a deadline ({@link RepositoryProbe}, {@link WhiteoutScan}): a layer whose repository
+ * answers ENOENT, EIO or nothing in time is left to the next source or the normal pull, so a
+ * hung repository delays one Prepare by at most the deadline and later ones not at all.
+ *
+ * <p>DUCC keeps whiteouts as plain {@code .wh.*} files, which kernel overlayfs would show. The
+ * layer's markers are read once (cached per layer directory) and translated by
+ * {@link WhiteoutDirs} into the snapshot's own {@code up} and {@code dn} directories, so deletions
+ * and opaque directories behave as after a normal pull and the marker files, {@code .cvmfscatalog}
+ * included, are hidden. Everything this source writes lies in the snapshot's directory; nothing is
+ * ever written, deleted or unmounted under a repository.
+ *
+ * <p>Thread-safe.
+ */
+public final class CvmfsLayerSource implements LayerSource {
+    public static final String NAME = "cvmfs";
+    /** On a snapshot this source provides: the repository that publishes the layer. */
+    public static final String REPOSITORY_LABEL = "containerd.io/snapshot/cvmfs-stargz.cvmfs-repository";
+    /** On a snapshot this source provides: the layer's directory in the repository. */
+    public static final String LAYER_DIR_LABEL = "containerd.io/snapshot/cvmfs-stargz.cvmfs-layer";
+
+    private static final int CACHED_PLANS = 512;
+
+    /** What became of the layers offered to this source, counted for metrics. */
+    public enum Outcome { PROVIDED, NO_DIGEST, INVALID_DIGEST, NOT_PUBLISHED, UNAVAILABLE, NOT_STACKABLE }
+
+    private final List<Repository> repositories;
+    private final RepositoryProbe probe;
+    private final WhiteoutScan scan;
+    private final UnavailableRepositories unavailable;
+    private final Map<Outcome, LongAdder> outcomes = new EnumMap<>(Outcome.class);
+    private final Map<Path, WhiteoutPlan> plans = Collections.synchronizedMap(
+            new LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<Path, WhiteoutPlan> eldest) {
+                    return size() > CACHED_PLANS;
+                }
+            });
+
+    public CvmfsLayerSource(List<Repository> repositories, RepositoryProbe probe, WhiteoutScan scan,
+            Duration unavailableLogInterval, Clock clock) {
+        this.repositories = List.copyOf(repositories);
+        this.probe = probe;
+        this.scan = scan;
+        this.unavailable = new UnavailableRepositories(unavailableLogInterval, clock);
+        for (Outcome outcome : Outcome.values()) {
+            outcomes.put(outcome, new LongAdder());
+        }
+    }
+
+    public static CvmfsLayerSource of(CvmfsConfig config) {
+        return new CvmfsLayerSource(config.repositoryList(),
+                new RepositoryProbe(Duration.ofMillis(config.probeTimeoutMs())),
+                new WhiteoutScan(Duration.ofMillis(config.scanTimeoutMs()), config.scanMaxEntries()),
+                Duration.ofSeconds(config.unavailableLogIntervalSeconds()), Clock.systemUTC());
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public LayerClaim claim(LayerRequest request) throws IOException {
+        Optional<String> label = RemoteLabels.layerDigest(request.labels());
+        if (label.isEmpty()) {
+            return notMine(Outcome.NO_DIGEST, "no layer digest label (" + RemoteLabels.CRI_LAYER_DIGEST + " or "
+                    + RemoteLabels.STARGZ_DIGEST + ")");
+        }
+        LayerDigest digest;
+        try {
+            digest = LayerDigest.parse(label.get());
+        } catch (IllegalArgumentException e) {
+            return notMine(Outcome.INVALID_DIGEST, e.getMessage());
+        }
+        List<String> reasons = new ArrayList<>();
+        boolean anyUnavailable = false;
+        for (Repository repository : repositories) {
+            switch (probe.probe(repository, digest)) {
+                case ProbeResult.Published published -> {
+                    return provide(request, repository, published.layerDir());
+                }
+                case ProbeResult.NotPublished notPublished -> reasons.add(notPublished.reason());
+                case ProbeResult.Unavailable down -> {
+                    anyUnavailable = true;
+                    unavailable.report(repository, down.reason());
+                    reasons.add("repository " + repository.name() + " unavailable: " + down.reason());
+                }
+            }
+        }
+        return notMine(anyUnavailable ? Outcome.UNAVAILABLE : Outcome.NOT_PUBLISHED, String.join("; ", reasons));
+    }
+
+    private LayerClaim provide(LayerRequest request, Repository repository, Path layerDir) throws IOException {
+        WhiteoutPlan plan;
+        try {
+            plan = plan(layerDir);
+        } catch (IOException e) {
+            unavailable.report(repository, e.getMessage());
+            return notMine(Outcome.UNAVAILABLE, "cannot read the whiteout markers of " + layerDir + ": " + e.getMessage());
+        }
+        if (!request.parent().isEmpty() && plan.opaque().contains(Path.of(""))) {
+            return notMine(Outcome.NOT_STACKABLE, layerDir + " makes its root directory opaque, which overlayfs"
+                    + " cannot express on top of other layers");
+        }
+        try {
+            WhiteoutDirs.materialize(plan, request.aboveDir(), request.belowDir());
+            // Last, so that a failure before leaves an ordinary empty directory to unpack into.
+            Files.delete(request.contentDir());
+            Files.createSymbolicLink(request.contentDir(), layerDir);
+        } catch (IOException | RuntimeException e) {
+            undo(request);
+            throw e;
+        }
+        outcomes.get(Outcome.PROVIDED).increment();
+        return new LayerClaim.Remote(NAME, Map.of(REPOSITORY_LABEL, repository.name(),
+                LAYER_DIR_LABEL, layerDir.toString()));
+    }
+
+    private WhiteoutPlan plan(Path layerDir) throws IOException {
+        WhiteoutPlan cached = plans.get(layerDir);
+        if (cached != null) {
+            return cached;
+        }
+        // Two Prepares of one new layer may both scan it: harmless, and simpler than sharing a scan in flight.
+        WhiteoutPlan plan = scan.scan(layerDir, entries -> {});
+        plans.put(layerDir, plan);
+        return plan;
+    }
+
+    /** Puts the snapshot directory back as the core made it, so that containerd can unpack into it. */
+    private static void undo(LayerRequest request) throws IOException {
+        for (Path dir : List.of(request.aboveDir(), request.belowDir())) {
+            deleteLocalTree(dir);
+        }
+        if (Files.isSymbolicLink(request.contentDir())) {
+            Files.delete(request.contentDir());
+        }
+        if (!Files.isDirectory(request.contentDir(), LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectory(request.contentDir());
+        }
+    }
+
+    /** Deletes a tree this source made; never follows a link (none should be there, but never through CVMFS). */
+    private static void deleteLocalTree(Path dir) throws IOException {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                if (e != null) {
+                    throw e;
+                }
+                Files.delete(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    private LayerClaim notMine(Outcome outcome, String reason) {
+        outcomes.get(outcome).increment();
+        return new LayerClaim.NotMine(reason);
+    }
+
+    /** How many layers ended in each outcome since start. */
+    public Map<Outcome, Long> outcomes() {
+        Map<Outcome, Long> counts = new EnumMap<>(Outcome.class);
+        outcomes.forEach((outcome, adder) -> counts.put(outcome, adder.sum()));
+        return counts;
+    }
+
+    /** How often each repository was unavailable since start, by repository name. */
+    public Map<String, Long> unavailableCounts() {
+        return unavailable.totals();
+    }
+}
