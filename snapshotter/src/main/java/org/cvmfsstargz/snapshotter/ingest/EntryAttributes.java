@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -31,20 +32,25 @@ record EntryAttributes(boolean preserveOwners) {
         }
     }
 
-    /** Sets owner, mode (except on symlinks, whose mode Linux ignores) and mtime of {@code path}. */
+    /**
+     * Sets owner, mode (except on symlinks, whose mode Linux ignores) and mtime of {@code path}.
+     * What {@code path} is decides how, not the entry's type: a hardlink may name a symlink or a
+     * device.
+     */
     void apply(Path path, TarArchiveEntry entry) throws IOException {
         if (preserveOwners) {
             Files.setAttribute(path, "unix:gid", Math.toIntExact(entry.getLongGroupId()), NOFOLLOW);
             Files.setAttribute(path, "unix:uid", Math.toIntExact(entry.getLongUserId()), NOFOLLOW);
         }
-        if (entry.isCharacterDevice() || entry.isBlockDevice() || entry.isFIFO()) {
+        BasicFileAttributes node = Files.readAttributes(path, BasicFileAttributes.class, NOFOLLOW);
+        if (node.isOther()) {
             // java.nio would open the node to change it: a FIFO blocks, a device may react.
             SpecialFiles.chmod(path, entry.getMode());
             Instant mtime = entry.getLastModifiedTime().toInstant();
             SpecialFiles.setMtime(path, mtime.getEpochSecond(), mtime.getNano());
             return;
         }
-        if (!entry.isSymbolicLink()) {
+        if (!node.isSymbolicLink()) {
             Files.setAttribute(path, "unix:mode", entry.getMode() & 07777, NOFOLLOW);
         }
         setMtime(path, entry.getLastModifiedTime());

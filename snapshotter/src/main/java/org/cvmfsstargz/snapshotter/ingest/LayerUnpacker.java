@@ -71,9 +71,9 @@ public final class LayerUnpacker {
             }
             removeExisting(path);
             create(in, dir, path, entry);
-            if (!entry.isLink()) {
-                attributes.apply(path, entry);
-            }
+            // Also for a hardlink: containerd applies its header to the shared inode, and a
+            // CVMFS layer must look exactly like the same layer unpacked by containerd.
+            attributes.apply(path, entry);
         }
         // Directory modes and times last: creating children changes a directory's mtime, and a
         // read-only directory must stay writable until its children exist. Deepest first.

@@ -47,6 +47,17 @@ class LayerUnpackerTest {
     }
 
     @Test
+    void aHardlinksHeaderAppliesToTheSharedInodeAsContainerdDoes() throws Exception {
+        Path dir = unpack(new LayerTar().file("target", "x", 0644, e -> { })
+                .hardlink("link", "target").symlink("sym", "target").hardlink("symlink-hardlink", "sym"));
+        // LayerTar's hardlink entries carry TarArchiveEntry's default file mode.
+        int linkMode = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("x",
+                org.apache.commons.compress.archivers.tar.TarConstants.LF_LINK, true).getMode() & 07777;
+        assertThat((Integer) Files.getAttribute(dir.resolve("target"), "unix:mode") & 07777).isEqualTo(linkMode);
+        assertThat(Files.readSymbolicLink(dir.resolve("symlink-hardlink"))).isEqualTo(Path.of("target"));
+    }
+
+    @Test
     void modesMtimesAndSpecialBitsArePreservedEvenOnDirectoriesFilledLater() throws Exception {
         Path dir = unpack(new LayerTar().dir("tmp", 01777, e -> { }).dir("ro", 0555, e -> { })
                 .file("ro/file", "x", 0444, e -> { }).file("suid", "x", 04755, e -> { })
