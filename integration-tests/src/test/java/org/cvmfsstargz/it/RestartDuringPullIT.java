@@ -81,7 +81,7 @@ class RestartDuringPullIT {
         assertThat(restarted).extracting(Info::getName).as("commits acknowledged before the kill survive it\n%s",
                 containerd.diagnostics()).containsAll(committedBeforeKill);
 
-        awaitContainerdReconnects();
+        containerd.awaitSnapshotterReconnected(DEADLINE);
         containerd.ctrOk("images", "pull", "--plain-http", "--snapshotter", SNAPSHOTTER, image.name());
         String output = containerd.runAndRemove(image.name(), "after-restart", "/bin/sh", "-c",
                 "cat /layers/1.txt /layers/" + (LAYERS - 1) + ".txt; ls /layers | wc -l");
@@ -134,18 +134,6 @@ class RestartDuringPullIT {
                 ? "no Commit within " + DEADLINE + containerd.diagnostics()
                 : "the pull ended before any Commit was seen, so nothing was interrupted (add layers?): "
                         + pull.await(DEADLINE).describe() + containerd.diagnostics());
-    }
-
-    /**
-     * containerd re-dials a dead proxy with backoff capped at 3 s (services/server/server.go@v1.6.20)
-     * and fails calls fast meanwhile. Prepare is the cheapest call that reaches the daemon (Walk and
-     * Stat of unknown keys stay in containerd's meta.db); its snapshot is garbage once removed.
-     */
-    private void awaitContainerdReconnects() {
-        List<String> probe = List.of("snapshots", "--snapshotter", SNAPSHOTTER, "prepare", "reconnect-probe");
-        awaitTrue(() -> containerd.ctr(DEADLINE, probe).exitCode() == 0,
-                () -> "containerd did not reach the restarted daemon");
-        containerd.ctrOk("snapshots", "--snapshotter", SNAPSHOTTER, "rm", "reconnect-probe");
     }
 
     /** Puts the image in the registry only, as if someone else had pushed it. */

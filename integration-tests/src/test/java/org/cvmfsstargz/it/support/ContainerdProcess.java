@@ -1,7 +1,6 @@
 package org.cvmfsstargz.it.support;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,8 +36,6 @@ public final class ContainerdProcess implements AutoCloseable {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
     private static final Duration CTR_TIMEOUT = Duration.ofSeconds(60);
     private static final int LOG_TAIL_LINES = 300;
-    /** sun_path is 108 bytes including the terminating NUL. */
-    private static final int MAX_SOCKET_PATH = 107;
     private static final Pattern OCTAL_ESCAPE = Pattern.compile("\\\\([0-7]{3})");
 
     private final Path dir;
@@ -57,23 +54,29 @@ public final class ContainerdProcess implements AutoCloseable {
 
     /**
      * Starts containerd in {@code dir} (keep it short: shim and ttrpc sockets live there) with the
-     * proxy snapshotter at {@code snapshotterSocket}; returns once {@code ctr version} answers.
-     * Dialing the snapshotter is lazy, so the daemon may start before or after.
+     * proxy snapshotter at {@code snapshotterSocket} and CRI disabled; returns once {@code ctr
+     * version} answers. Dialing the snapshotter is lazy, so the daemon may start before or after.
      */
     public static ContainerdProcess start(Path dir, Path snapshotterSocket) throws IOException {
         Path address = dir.resolve("c.sock");
-        for (Path socket : List.of(address, dir.resolve("c.sock.ttrpc"), snapshotterSocket)) {
-            if (socket.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
-                throw new IllegalArgumentException("Unix socket path too long (max " + MAX_SOCKET_PATH
-                        + " bytes), use a shorter temp dir: " + socket);
-            }
-        }
-        for (String sub : List.of("root", "state", "tmp", "opt", "fifo", "runc", "ctr")) {
-            Files.createDirectories(dir.resolve(sub));
-        }
-        Path config = dir.resolve("config.toml");
-        Files.writeString(config, configText(Map.of("dir", dir.toString(), "address", address.toString(),
-                "snapshotter", SNAPSHOTTER, "socket", snapshotterSocket.toString())));
+        return launch(dir, address, ContainerdConfig.write(dir, address, snapshotterSocket, SNAPSHOTTER));
+    }
+
+    /**
+     * Like {@link #start}, but with the CRI plugin serving {@code runtime.v1} on {@link #address()}
+     * (see {@link CriImageClient}): it pulls into our snapshotter with the {@code cri.*} layer labels,
+     * keeps images in namespace {@value CriImageClient#NAMESPACE} (use {@link #ctrIn} there), and
+     * reaches the registry at {@code registryHostPort} over plain HTTP. No pod, network or sandbox
+     * image is set up; the image service is what this is for.
+     */
+    public static ContainerdProcess startWithCri(Path dir, Path snapshotterSocket, String registryHostPort)
+            throws IOException {
+        Path address = dir.resolve("c.sock");
+        return launch(dir, address,
+                ContainerdConfig.writeWithCri(dir, address, snapshotterSocket, SNAPSHOTTER, registryHostPort));
+    }
+
+    private static ContainerdProcess launch(Path dir, Path address, Path config) throws IOException {
         Path log = dir.resolve("containerd.log");
         ProcessBuilder builder = new ProcessBuilder("containerd", "--config", config.toString())
                 .redirectErrorStream(true)
@@ -82,21 +85,6 @@ public final class ContainerdProcess implements AutoCloseable {
         ContainerdProcess containerd = new ContainerdProcess(dir, address, log, builder.start());
         containerd.awaitReady();
         return containerd;
-    }
-
-    /** The template {@code containerd/config.toml} from the test resources with its placeholders filled in. */
-    private static String configText(Map<String, String> values) throws IOException {
-        String text;
-        try (InputStream in = ContainerdProcess.class.getResourceAsStream("/containerd/config.toml")) {
-            if (in == null) {
-                throw new IllegalStateException("test resource /containerd/config.toml is missing");
-            }
-            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        for (Map.Entry<String, String> value : values.entrySet()) {
-            text = text.replace("${" + value.getKey() + "}", value.getValue());
-        }
-        return text;
     }
 
     /**
@@ -184,9 +172,14 @@ public final class ContainerdProcess implements AutoCloseable {
      * passes layer labels to the snapshotter) and returns its stdout; fails unless it exits 0.
      */
     public String ctrRemoteOk(String... args) {
+        return clientOk("ctr-remote", NAMESPACE, List.of(args));
+    }
+
+    /** Runs a ctr-like client to completion; fails with its output and the logs unless it exits 0. */
+    private String clientOk(String binary, String namespace, List<String> args) {
         CtrResult result;
         try {
-            result = startClient("ctr-remote", NAMESPACE, List.of(args)).await(CTR_TIMEOUT);
+            result = startClient(binary, namespace, args).await(CTR_TIMEOUT);
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + diagnostics(), e);
         }
@@ -224,11 +217,15 @@ public final class ContainerdProcess implements AutoCloseable {
 
     /** Runs ctr and returns its stdout; fails with its output and the logs unless it exits 0. */
     public String ctrOk(String... args) {
-        CtrResult result = ctr(CTR_TIMEOUT, List.of(args));
-        if (result.exitCode() != 0) {
-            throw new AssertionError(result.describe() + diagnostics());
-        }
-        return result.stdout();
+        return ctrIn(NAMESPACE, args);
+    }
+
+    /**
+     * Like {@link #ctrOk}, in {@code namespace}: e.g. {@value CriImageClient#NAMESPACE}, where CRI
+     * keeps what it pulls.
+     */
+    public String ctrIn(String namespace, String... args) {
+        return clientOk("ctr", namespace, List.of(args));
     }
 
     /**
@@ -236,22 +233,56 @@ public final class ContainerdProcess implements AutoCloseable {
      * FIFOs go to the test directory instead of /run/containerd.
      */
     public String runAndRemove(String image, String containerId, String... cmd) {
-        return run(List.of("--rm"), image, containerId, cmd);
+        return run(NAMESPACE, List.of("--rm"), image, containerId, cmd);
+    }
+
+    /** Like {@link #runAndRemove}, in {@code namespace} (e.g. with an image CRI pulled). */
+    public String runAndRemoveIn(String namespace, String image, String containerId, String... cmd) {
+        return run(namespace, List.of("--rm"), image, containerId, cmd);
     }
 
     /** Like {@link #runAndRemove} but keeps the container, and so its active snapshot. */
     public String run(String image, String containerId, String... cmd) {
-        return run(List.of(), image, containerId, cmd);
+        return run(NAMESPACE, List.of(), image, containerId, cmd);
     }
 
-    private String run(List<String> options, String image, String containerId, String... cmd) {
+    private String run(String namespace, List<String> options, String image, String containerId, String... cmd) {
         List<String> args = new ArrayList<>(List.of("run", "--snapshotter", SNAPSHOTTER,
                 "--fifo-dir", dir.resolve("fifo").toString(), "--runc-root", dir.resolve("runc").toString()));
         args.addAll(options);
         args.add(image);
         args.add(containerId);
         args.addAll(Arrays.asList(cmd));
-        return ctrOk(args.toArray(String[]::new));
+        return ctrIn(namespace, args.toArray(String[]::new));
+    }
+
+    /** containerd's main socket: ctr's {@code --address}, and where CRI is served when enabled. */
+    public Path address() {
+        return address;
+    }
+
+    /**
+     * Waits until containerd reaches a restarted snapshotter daemon. containerd re-dials a dead
+     * proxy with backoff capped at 3 s (services/server/server.go@v1.6.20) and fails calls fast
+     * meanwhile. Prepare is the cheapest call that reaches the daemon (Walk and Stat of unknown
+     * keys stay in containerd's meta.db); its snapshot is removed again.
+     */
+    public void awaitSnapshotterReconnected(Duration timeout) {
+        List<String> probe = List.of("snapshots", "--snapshotter", SNAPSHOTTER, "prepare", "reconnect-probe");
+        Instant deadline = Instant.now().plus(timeout);
+        while (ctr(timeout, probe).exitCode() != 0) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("containerd did not reach the restarted snapshotter within " + timeout
+                        + diagnostics());
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+        ctrOk("snapshots", "--snapshotter", SNAPSHOTTER, "rm", "reconnect-probe");
     }
 
     /** The tail of containerd's log and of whatever {@link #alsoReportOnFailure} added. */
