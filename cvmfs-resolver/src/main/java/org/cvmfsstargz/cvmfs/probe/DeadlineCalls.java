@@ -15,7 +15,7 @@ import java.util.concurrent.TimeoutException;
 import org.cvmfsstargz.cvmfs.resolve.Repository;
 
 /**
- * Runs one filesystem call against a repository on a fresh virtual thread and waits for it at
+ * Runs one filesystem call against a repository on a fresh platform thread and waits for it at
  * most the deadline. A call under {@code /cvmfs} can hang for ever when the FUSE process is
  * wedged (reference cvmfs.md §4.4), and such a thread can be neither interrupted nor killed: so
  * once a call has passed its deadline the repository counts as hung until that very call
@@ -64,13 +64,25 @@ public final class DeadlineCalls {
      * @throws IOException what {@code call} threw
      */
     public <T> T call(Repository repository, Path path, IoCall<T> call) throws IOException {
+        return call(repository, path, deadline, call);
+    }
+
+    /**
+     * Runs a call that may legitimately take longer than one filesystem call (a walk of a layer's
+     * tree) with its own {@code deadline}. Past it, the repository counts as hung like after any
+     * other call, until this one returns.
+     */
+    public <T> T call(Repository repository, Path path, Duration deadline, IoCall<T> call) throws IOException {
         Hang earlier = hung.get(repository);
         if (earlier != null) {
             throw hungSince(repository, earlier);
         }
         Hang mine = new Hang(Instant.now(), path);
         CompletableFuture<T> result = new CompletableFuture<>();
-        Thread.ofVirtual().name("cvmfs-call-" + repository.name()).start(() -> {
+        // A platform thread: a call stuck in the kernel would pin a virtual thread's carrier, and
+        // with one carrier per core a few hung calls would stall every virtual thread of the
+        // daemon, gRPC calls included.
+        Thread.ofPlatform().daemon().name("cvmfs-call-" + repository.name()).start(() -> {
             try {
                 result.complete(call.call());
             } catch (Throwable t) {

@@ -24,7 +24,7 @@ import java.util.function.LongConsumer;
 
 /**
  * Walks one layer's {@code layerfs} tree, without following symbolic links, and collects its
- * whiteout and catalog markers into a {@link WhiteoutPlan}. The walk runs on a virtual thread
+ * whiteout and catalog markers into a {@link WhiteoutPlan}. The walk runs on a platform thread
  * and is bounded twice: by an overall deadline (a CVMFS tree can hang or crawl, reference
  * cvmfs.md §4.4) and by a maximum number of entries. Either limit, or any I/O error inside the
  * tree, ends the scan with an exception rather than a partial plan.
@@ -51,6 +51,10 @@ public final class WhiteoutScan {
         this.maxEntries = maxEntries;
     }
 
+    public Duration deadline() {
+        return deadline;
+    }
+
     /**
      * Scans {@code layerfs}.
      *
@@ -63,7 +67,8 @@ public final class WhiteoutScan {
         AtomicBoolean cancelled = new AtomicBoolean();
         Walk walk = new Walk(layerfs, cancelled, progress);
         CompletableFuture<WhiteoutPlan> result = new CompletableFuture<>();
-        Thread.ofVirtual().name("whiteout-scan").start(() -> {
+        // A platform thread, as in DeadlineCalls: a walk stuck in the kernel must not pin a carrier.
+        Thread.ofPlatform().daemon().name("whiteout-scan").start(() -> {
             try {
                 Files.walkFileTree(layerfs, walk);
                 progress.accept(walk.entries);
@@ -90,6 +95,21 @@ public final class WhiteoutScan {
                 default -> new IOException("whiteout scan of " + layerfs + " failed", e.getCause());
             };
         }
+    }
+
+    /**
+     * Walks {@code layerfs} on the calling thread, without a deadline (the caller runs it under
+     * one, for example {@link org.cvmfsstargz.cvmfs.probe.DeadlineCalls}); the entry limit holds.
+     *
+     * @throws ScanAbortedException the tree has more than maxEntries entries
+     * @throws IOException an entry could not be read
+     */
+    public WhiteoutPlan walk(Path layerfs, LongConsumer progress) throws IOException {
+        Objects.requireNonNull(progress, "progress");
+        Walk walk = new Walk(layerfs, new AtomicBoolean(), progress);
+        Files.walkFileTree(layerfs, walk);
+        progress.accept(walk.entries);
+        return WhiteoutPlan.of(walk.markers, walk.directories);
     }
 
     /** The visitor; its fields are written by the walking thread only. */

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;
+import org.cvmfsstargz.cvmfs.probe.DeadlineCalls;
 import org.cvmfsstargz.cvmfs.probe.ProbeResult;
 import org.cvmfsstargz.cvmfs.probe.RepositoryProbe;
 import org.cvmfsstargz.cvmfs.resolve.LayerDigest;
@@ -36,9 +37,10 @@ import org.cvmfsstargz.snapshotter.source.RemoteLabels;
  * which overlayfs then reads as a lower directory. Nothing is copied or downloaded.
  *
  * <p>Repositories are asked in the configured order. Every call that touches a repository runs
- * with a deadline ({@link RepositoryProbe}, {@link WhiteoutScan}): a layer whose repository
- * answers ENOENT, EIO or nothing in time is left to the next source or the normal pull, so a
- * hung repository delays one Prepare by at most the deadline and later ones not at all.
+ * with a deadline through one {@link DeadlineCalls}: a layer whose repository answers ENOENT, EIO
+ * or nothing in time is left to the next source or the normal pull, and a repository whose call
+ * passed its deadline is skipped until that call returns, so a hung repository delays one Prepare
+ * by at most the deadline and later ones not at all.
  *
  * <p>DUCC keeps whiteouts as plain {@code .wh.*} files, which kernel overlayfs would show. The
  * layer's markers are read once (cached per layer directory) and translated by
@@ -62,6 +64,7 @@ public final class CvmfsLayerSource implements LayerSource {
     public enum Outcome { PROVIDED, NO_DIGEST, INVALID_DIGEST, NOT_PUBLISHED, UNAVAILABLE, NOT_STACKABLE }
 
     private final List<Repository> repositories;
+    private final DeadlineCalls calls;
     private final RepositoryProbe probe;
     private final WhiteoutScan scan;
     private final UnavailableRepositories unavailable;
@@ -74,9 +77,15 @@ public final class CvmfsLayerSource implements LayerSource {
                 }
             });
 
-    public CvmfsLayerSource(List<Repository> repositories, RepositoryProbe probe, WhiteoutScan scan,
-            Duration unavailableLogInterval, Clock clock) {
+    /**
+     * @param calls the deadline and hang bookkeeping {@code probe} uses too, so that a repository
+     *              hung in a probe or in a walk of a layer's tree is skipped by both
+     * @param scan  reads a layer's markers; runs under {@code calls} with {@code scan.deadline()}
+     */
+    public CvmfsLayerSource(List<Repository> repositories, DeadlineCalls calls, RepositoryProbe probe,
+            WhiteoutScan scan, Duration unavailableLogInterval, Clock clock) {
         this.repositories = List.copyOf(repositories);
+        this.calls = calls;
         this.probe = probe;
         this.scan = scan;
         this.unavailable = new UnavailableRepositories(unavailableLogInterval, clock);
@@ -86,8 +95,9 @@ public final class CvmfsLayerSource implements LayerSource {
     }
 
     public static CvmfsLayerSource of(CvmfsConfig config) {
-        return new CvmfsLayerSource(config.repositoryList(),
-                new RepositoryProbe(Duration.ofMillis(config.probeTimeoutMs())),
+        DeadlineCalls calls = new DeadlineCalls(Duration.ofMillis(config.probeTimeoutMs()));
+        return new CvmfsLayerSource(config.repositoryList(), calls,
+                new RepositoryProbe(calls, path -> Files.readAttributes(path, BasicFileAttributes.class)),
                 new WhiteoutScan(Duration.ofMillis(config.scanTimeoutMs()), config.scanMaxEntries()),
                 Duration.ofSeconds(config.unavailableLogIntervalSeconds()), Clock.systemUTC());
     }
@@ -131,7 +141,7 @@ public final class CvmfsLayerSource implements LayerSource {
     private LayerClaim provide(LayerRequest request, Repository repository, Path layerDir) throws IOException {
         WhiteoutPlan plan;
         try {
-            plan = plan(layerDir);
+            plan = plan(repository, layerDir);
         } catch (IOException e) {
             unavailable.report(repository, e.getMessage());
             return notMine(Outcome.UNAVAILABLE, "cannot read the whiteout markers of " + layerDir + ": " + e.getMessage());
@@ -154,13 +164,13 @@ public final class CvmfsLayerSource implements LayerSource {
                 LAYER_DIR_LABEL, layerDir.toString()));
     }
 
-    private WhiteoutPlan plan(Path layerDir) throws IOException {
+    private WhiteoutPlan plan(Repository repository, Path layerDir) throws IOException {
         WhiteoutPlan cached = plans.get(layerDir);
         if (cached != null) {
             return cached;
         }
         // Two Prepares of one new layer may both scan it: harmless, and simpler than sharing a scan in flight.
-        WhiteoutPlan plan = scan.scan(layerDir, entries -> {});
+        WhiteoutPlan plan = calls.call(repository, layerDir, scan.deadline(), () -> scan.walk(layerDir, entries -> {}));
         plans.put(layerDir, plan);
         return plan;
     }

@@ -56,13 +56,16 @@ class CvmfsLayerSourceTest {
         return layerfs;
     }
 
-    private CvmfsLayerSource source(RepositoryProbe probe, String... repositories) {
-        return new CvmfsLayerSource(List.of(repositories).stream().map(r -> new Repository(cvmfs, r)).toList(), probe,
-                new WhiteoutScan(Duration.ofSeconds(5), 10_000), Duration.ofMinutes(5), Clock.systemUTC());
+    private CvmfsLayerSource source(DeadlineCalls calls, RepositoryProbe.AttributeReader reader,
+            String... repositories) {
+        return new CvmfsLayerSource(List.of(repositories).stream().map(r -> new Repository(cvmfs, r)).toList(), calls,
+                new RepositoryProbe(calls, reader), new WhiteoutScan(Duration.ofSeconds(5), 10_000),
+                Duration.ofMinutes(5), Clock.systemUTC());
     }
 
     private CvmfsLayerSource source(String... repositories) {
-        return source(new RepositoryProbe(Duration.ofSeconds(5)), repositories);
+        return source(new DeadlineCalls(Duration.ofSeconds(5)),
+                path -> Files.readAttributes(path, BasicFileAttributes.class), repositories);
     }
 
     private LayerRequest request(String parent, Map<String, String> labels) {
@@ -156,7 +159,7 @@ class CvmfsLayerSourceTest {
     void aHungRepositoryCostsOneDeadlineThenAnswersAtOnceAndTheNextRepositoryIsStillAsked() throws Exception {
         Path layerfs = publish("good.example", HEX);
         Repository hung = new Repository(cvmfs, "hung.example");
-        RepositoryProbe probe = new RepositoryProbe(new DeadlineCalls(Duration.ofMillis(300)), path -> {
+        RepositoryProbe.AttributeReader reader = path -> {
             if (path.startsWith(hung.root())) {
                 try {
                     unblock.await();
@@ -165,8 +168,9 @@ class CvmfsLayerSourceTest {
                 }
             }
             return Files.readAttributes(path, BasicFileAttributes.class);
-        });
-        CvmfsLayerSource source = source(probe, "hung.example", "good.example");
+        };
+        CvmfsLayerSource source = source(new DeadlineCalls(Duration.ofMillis(300)), reader, "hung.example",
+                "good.example");
 
         long started = System.nanoTime();
         LayerClaim first = source.claim(criRequest(""));
