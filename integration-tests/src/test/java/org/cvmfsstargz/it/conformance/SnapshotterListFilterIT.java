@@ -45,7 +45,11 @@ class SnapshotterListFilterIT {
         client().commit("sha256:layer", "k8s.io/2/extract-2 sha256:layer", Map.of(REF, "sha256:layer"));
         client().prepare("orphan-a", "", Map.of(REF, "sha256:layer"));
         client().commit("sha256:layer-without-parent", "orphan-a", Map.of(REF, "sha256:layer"));
-        client().prepare("active-with-ref", "sha256:base", Map.of(REF, "sha256:layer"));
+        // Labelled after Prepare: a Prepare carrying the ref of an existing target would be answered
+        // ALREADY_EXISTS, as the remote-snapshot protocol requires when a layer source is configured.
+        client().prepare("active-with-ref", "sha256:base", Map.of());
+        client().update(Info.newBuilder().setName("active-with-ref").putLabels(REF, "sha256:layer").build(),
+                "labels." + REF);
     }
 
     @Test

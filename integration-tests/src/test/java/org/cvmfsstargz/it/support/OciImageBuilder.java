@@ -166,7 +166,11 @@ public final class OciImageBuilder {
      * parent directories are added as 0755 entries so the tar reads like one a real builder writes.
      */
     public static final class Layer {
-        private record Entry(String path, char type, int mode, byte[] content, String link) {}
+        private record Entry(String path, char type, int mode, byte[] content, String link, int uid, int gid) {
+            Entry(String path, char type, int mode, byte[] content, String link) {
+                this(path, type, mode, content, link, 0, 0);
+            }
+        }
 
         private final List<Entry> entries = new ArrayList<>();
 
@@ -178,7 +182,8 @@ public final class OciImageBuilder {
             Layer layer = new Layer()
                     .file("bin/busybox", Files.readAllBytes(Path.of("/bin/busybox")), 0755)
                     .hardlink("bin/ls", "bin/busybox");
-            for (String applet : List.of("sh", "cat", "echo", "test", "mkdir", "rm", "sleep", "stat", "wc", "sha256sum")) {
+            for (String applet : List.of("sh", "cat", "echo", "test", "mkdir", "rm", "sleep", "stat", "wc", "sha256sum",
+                    "find", "sort", "readlink", "xargs")) {
                 layer.symlink("bin/" + applet, "busybox");
             }
             for (String dir : List.of("etc", "dev", "proc", "sys", "root", "run")) {
@@ -204,6 +209,15 @@ public final class OciImageBuilder {
 
         public Layer file(String path, byte[] content, int mode) {
             return add(new Entry(path, '0', mode, content.clone(), ""));
+        }
+
+        /** A file owned by {@code uid}:{@code gid} (numeric ids only, as containers see them). */
+        public Layer file(String path, byte[] content, int mode, int uid, int gid) {
+            return add(new Entry(path, '0', mode, content.clone(), "", uid, gid));
+        }
+
+        public Layer dir(String path, int mode, int uid, int gid) {
+            return add(new Entry(path, '5', mode, new byte[0], "", uid, gid));
         }
 
         public Layer symlink(String path, String target) {
@@ -250,20 +264,20 @@ public final class OciImageBuilder {
             return out.toByteArray();
         }
 
-        /** A POSIX ustar header; root-owned, mtime 0 so the same layer always has the same digest. */
+        /** A POSIX ustar header; mtime 0 so the same layer always has the same digest. */
         private static byte[] ustarHeader(String path, Entry entry) {
             byte[] h = new byte[512];
             put(h, 0, 100, utf8(path));
             put(h, 100, 8, octal(entry.mode(), 8));
-            put(h, 108, 8, octal(0, 8));
-            put(h, 116, 8, octal(0, 8));
+            put(h, 108, 8, octal(entry.uid(), 8));
+            put(h, 116, 8, octal(entry.gid(), 8));
             put(h, 124, 12, octal(entry.content().length, 12));
             put(h, 136, 12, octal(0, 12));
             h[156] = (byte) entry.type();
             put(h, 157, 100, utf8(entry.link()));
             put(h, 257, 8, utf8("ustar\u000000"));
-            put(h, 265, 32, utf8("root"));
-            put(h, 297, 32, utf8("root"));
+            put(h, 265, 32, utf8(entry.uid() == 0 ? "root" : ""));
+            put(h, 297, 32, utf8(entry.gid() == 0 ? "root" : ""));
             // The checksum is computed with its own field read as eight spaces.
             put(h, 148, 8, utf8("        "));
             long sum = 0;

@@ -1,0 +1,274 @@
+package org.cvmfsstargz.it.cvmfs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.cvmfsstargz.it.cvmfs.CvmfsNode.REPOSITORY;
+import static org.cvmfsstargz.it.cvmfs.CvmfsNode.layer;
+import static org.cvmfsstargz.it.support.ContainerdProcess.SNAPSHOTTER;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.cvmfsstargz.it.support.CriImageClient;
+import org.cvmfsstargz.it.support.OciImageBuilder;
+import org.cvmfsstargz.it.support.OciImageBuilder.Image;
+import org.cvmfsstargz.it.support.OciImageBuilder.Layer;
+import org.cvmfsstargz.proto.snapshots.v1.Kind;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Images whose layers {@code ingest} published in a directory standing in for a CVMFS
+ * repository, pulled with {@code ctr-remote image rpull} (which labels each layer's Prepare with
+ * its digest) through real containerd, and run with runc. The registry sits behind a counting
+ * proxy, so the tests can say which layer bytes were downloaded: none, for a layer on CVMFS.
+ */
+@Timeout(180)
+class CvmfsEndToEndIT {
+    private static final String SOURCE_LABEL = "containerd.io/snapshot/cvmfs-stargz.source";
+
+    /** What each layer of {@link #image} contributes, printed in an order the assertions spell out. */
+    private static final String LAYERS_SCRIPT = String.join("; ",
+            "cat /etc/layer1.txt /etc/layer2.txt /etc/replaced.txt",
+            "if test -e /etc/gone.txt; then echo gone-present; else echo gone-absent; fi",
+            "ls -a /data",
+            "if test -e /.cvmfscatalog; then echo catalog-visible; else echo catalog-hidden; fi",
+            "stat -c '%a %u:%g' /srv/owned /srv/owned/secret",
+            "readlink /etc/link; stat -c %h /etc/hard.txt",
+            "echo written > /etc/new.txt && cat /etc/new.txt");
+    private static final String LAYERS_OUTPUT = """
+            from layer 1
+            from layer 2
+            new
+            gone-absent
+            .
+            ..
+            upper.txt
+            catalog-hidden
+            750 1000:1000
+            600 1000:1000
+            layer1.txt
+            2
+            written
+            """;
+
+    @TempDir
+    Path tmp;
+
+    private CvmfsNode node;
+
+    @AfterEach
+    void stopEverything() {
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    @Test
+    void anImageWithEveryLayerOnCvmfsRunsWithoutTheRegistryServingAnyLayerBytes() throws Exception {
+        node = CvmfsNode.start(tmp, "", List.of(REPOSITORY));
+        Image image = image(node.imageName("it/cvmfs:1"));
+        node.ingest(image, REPOSITORY);
+        node.publish(image);
+
+        node.rpull(image);
+
+        for (String digest : image.layerDigests()) {
+            assertThat(node.proxy().blobBytes(digest)).as("bytes of layer %s served; requests:\n%s", digest,
+                    String.join("\n", node.proxy().requests())).isZero();
+        }
+        assertThat(sources(node)).as("source of each layer's snapshot")
+                .isEqualTo(image.chainIds().stream().collect(Collectors.toMap(c -> c, c -> "cvmfs")));
+        assertThat(node.run(SNAPSHOTTER, image, "/bin/sh", "-c", LAYERS_SCRIPT)).isEqualTo(LAYERS_OUTPUT);
+        assertThat(node.daemon().logText()).contains("layer decision target=" + image.chainIds().getLast()
+                + " source=cvmfs");
+    }
+
+    @Test
+    void theKubernetesPathPullsThroughCriWithoutTheRegistryServingAnyLayerBytes() throws Exception {
+        node = CvmfsNode.startWithCri(tmp, List.of(REPOSITORY));
+        Image image = image(node.imageName("it/cri:1"));
+        node.ingest(image, REPOSITORY);
+        node.publish(image);
+
+        try (CriImageClient cri = CriImageClient.connect(node.containerd().address())) {
+            cri.pull(image.name());
+        }
+
+        for (String digest : image.layerDigests()) {
+            assertThat(node.proxy().blobBytes(digest)).as("bytes of layer %s served; requests:\n%s", digest,
+                    String.join("\n", node.proxy().requests())).isZero();
+        }
+        assertThat(sources(node)).as("source of each layer's snapshot")
+                .isEqualTo(image.chainIds().stream().collect(Collectors.toMap(c -> c, c -> "cvmfs")));
+        assertThat(node.daemon().list()).as("the CRI labels were the ones offered").allSatisfy(info ->
+                assertThat(info.getLabelsMap()).containsKey("containerd.io/snapshot/cri.layer-digest")
+                        .doesNotContainKey("containerd.io/snapshot/remote/stargz.digest"));
+        assertThat(node.containerd().runAndRemoveIn(CriImageClient.NAMESPACE, image.name(), "cri-run",
+                "/bin/sh", "-c", LAYERS_SCRIPT)).isEqualTo(LAYERS_OUTPUT);
+    }
+
+    @Test
+    void theContainerSeesTheSameTreeAsAfterANormalPull() throws Exception {
+        node = CvmfsNode.start(tmp, "", List.of(REPOSITORY));
+        Image image = image(node.imageName("it/tree:1"));
+        node.ingest(image, REPOSITORY);
+        node.publish(image);
+        node.rpull(image);
+        String fromCvmfs = node.tree(SNAPSHOTTER, image);
+
+        node.pullNormally(image);
+        String pulled = node.tree("overlayfs", image);
+
+        assertThat(fromCvmfs).isEqualTo(pulled);
+        assertThat(fromCvmfs).as("the tree is not trivially empty").contains("/etc/layer2.txt|regular file|644|0:0|13|1")
+                .contains("/srv/owned/secret|regular file|600|1000:1000").doesNotContain(".wh.")
+                .doesNotContain(".cvmfscatalog").doesNotContain("/etc/gone.txt").doesNotContain("/data/lower.txt");
+    }
+
+    @Test
+    void deletionsAndOpaqueDirectoriesBehaveAsAfterANormalPull() throws Exception {
+        node = CvmfsNode.start(tmp, "", List.of(REPOSITORY));
+        Image image = image(node.imageName("it/whiteouts:1"));
+        node.ingest(image, REPOSITORY);
+        Path upper = node.layerDir(REPOSITORY, image.layerDigests().getLast()).resolve("layerfs");
+        assertThat(upper.resolve("etc/.wh.gone.txt")).as("DUCC keeps whiteouts as plain files").isRegularFile();
+        assertThat(upper.resolve("data/.wh..wh..opq")).isRegularFile();
+        node.publish(image);
+        node.rpull(image);
+        node.pullNormally(image);
+
+        assertThat(node.run(SNAPSHOTTER, image, "/bin/sh", "-c", LAYERS_SCRIPT))
+                .isEqualTo(node.run("overlayfs", image, "/bin/sh", "-c", LAYERS_SCRIPT))
+                .isEqualTo(LAYERS_OUTPUT);
+    }
+
+    @Test
+    void aMixedImageDownloadsOnlyTheLayerThatIsNotOnCvmfs() throws Exception {
+        node = CvmfsNode.start(tmp, "", List.of(REPOSITORY));
+        Image image = image(node.imageName("it/mixed:1"));
+        node.ingest(image, REPOSITORY);
+        String top = image.layerDigests().getLast();
+        deleteTree(node.layerDir(REPOSITORY, top));
+        node.publish(image);
+
+        node.rpull(image);
+
+        List<String> base = image.layerDigests().subList(0, image.layerDigests().size() - 1);
+        for (String digest : base) {
+            assertThat(node.proxy().blobBytes(digest)).as("bytes of base layer %s", digest).isZero();
+        }
+        assertThat(node.proxy().blobBytes(top)).as("the top layer is downloaded whole")
+                .isEqualTo(Files.size(blobOf(image, top)));
+        Map<String, String> sources = sources(node);
+        assertThat(sources).as("the top layer's snapshot is an ordinary one")
+                .containsEntry(image.chainIds().get(0), "cvmfs").containsEntry(image.chainIds().get(1), "cvmfs")
+                .containsEntry(image.chainIds().getLast(), "");
+        assertThat(node.run(SNAPSHOTTER, image, "/bin/sh", "-c", LAYERS_SCRIPT)).isEqualTo(LAYERS_OUTPUT);
+        assertThat(node.daemon().logText()).contains("layer decision target=" + image.chainIds().getLast()
+                + " source=pull reason=\"cvmfs: layer " + top + " is not published");
+    }
+
+    @Test
+    void cvmfsSnapshotsStillMountAfterTheDaemonRestarts() throws Exception {
+        node = CvmfsNode.start(tmp, "", List.of(REPOSITORY));
+        Image image = image(node.imageName("it/restart:1"));
+        node.ingest(image, REPOSITORY);
+        node.publish(image);
+        node.rpull(image);
+
+        node.restartDaemon();
+
+        assertThat(node.run(SNAPSHOTTER, image, "/bin/sh", "-c", LAYERS_SCRIPT)).isEqualTo(LAYERS_OUTPUT);
+        assertThat(sources(node).values()).containsOnly("cvmfs");
+    }
+
+    @Test
+    void anImageOf128LayersAllOnCvmfsMounts() throws Exception {
+        node = CvmfsNode.start(tmp, "", List.of(REPOSITORY));
+        OciImageBuilder builder = OciImageBuilder.image(node.imageName("it/tall:1")).layer(Layer.busyboxBase());
+        for (int i = 1; i < 128; i++) {
+            Layer layer = layer().file("layers/" + i + ".txt", "layer " + i + "\n");
+            if (i > 1 && i % 10 == 0) {
+                layer.whiteout("layers/" + (i - 1) + ".txt"); // a dn/ directory in some layers too
+            }
+            builder.layer(layer);
+        }
+        Image image = builder.writeArchive(tmp.resolve("tall.tar"));
+        node.ingest(image, REPOSITORY);
+        node.publish(image);
+
+        node.rpull(image);
+
+        assertThat(node.proxy().totalBlobBytes()).as("only the config blob: %s", node.proxy().requests())
+                .isLessThan(64 * 1024);
+        assertThat(node.run(SNAPSHOTTER, image, "/bin/sh", "-c",
+                "cat /layers/1.txt /layers/127.txt; ls /layers | wc -l; test -e /layers/9.txt || echo 9-deleted"))
+                .isEqualTo("layer 1\nlayer 127\n115\n9-deleted\n");
+    }
+
+    /** Busybox; a layer of files with owners, modes and links; a layer that replaces, deletes and hides some. */
+    private Image image(String name) throws IOException {
+        return OciImageBuilder.image(name)
+                .layer(Layer.busyboxBase())
+                .layer(layer()
+                        .file("etc/layer1.txt", "from layer 1\n")
+                        .file("etc/replaced.txt", "old\n")
+                        .file("etc/gone.txt", "deleted by layer 2\n")
+                        .symlink("etc/link", "layer1.txt")
+                        .hardlink("etc/hard.txt", "etc/layer1.txt")
+                        .dir("srv/owned", 0750, 1000, 1000)
+                        .file("srv/owned/secret", "for uid 1000\n".getBytes(), 0600, 1000, 1000)
+                        .file("data/lower.txt", "hidden by the opaque directory\n")
+                        .file("data/sub/deep.txt", "hidden too\n"))
+                .layer(layer()
+                        .file("etc/layer2.txt", "from layer 2\n")
+                        .file("etc/replaced.txt", "new\n")
+                        .whiteout("etc/gone.txt")
+                        .opaque("data")
+                        .file("data/upper.txt", "the only file left in /data\n"))
+                .writeArchive(tmp.resolve(name.substring(name.lastIndexOf('/') + 1).replace(':', '-') + ".tar"));
+    }
+
+    /**
+     * The source label of each committed snapshot by its chainID; "" for a snapshot no source
+     * provided. containerd names those {@code <namespace>/<n>/<chainID>}, remote ones by the chainID.
+     */
+    private static Map<String, String> sources(CvmfsNode node) {
+        return node.daemon().list().stream().filter(i -> i.getKind() == Kind.COMMITTED)
+                .collect(Collectors.toMap(i -> i.getName().substring(i.getName().indexOf("sha256:")),
+                        i -> i.getLabelsOrDefault(SOURCE_LABEL, "")));
+    }
+
+    /** The layer blob as the image archive holds it (an OCI layout tar: blobs/sha256/<hex>). */
+    private Path blobOf(Image image, String digest) throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("unpacked-archive"));
+        Path blob = dir.resolve("blobs/sha256").resolve(digest.substring("sha256:".length()));
+        if (!Files.exists(blob)) {
+            Process tar = new ProcessBuilder("tar", "-xf", image.archive().toString(), "-C", dir.toString())
+                    .inheritIO().start();
+            try {
+                assertThat(tar.waitFor()).isZero();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException(e);
+            }
+        }
+        return blob;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+        assertThat(Files.exists(dir, LinkOption.NOFOLLOW_LINKS)).isFalse();
+    }
+}
