@@ -23,6 +23,7 @@ import java.util.LinkedHashSet;
 import java.util.Objects;
 import java.util.Set;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import org.cvmfsstargz.snapshotter.core.dirs.LocalTree;
 
 /**
  * Writes an image's layers into the layout DUCC keeps on a CVMFS repository, under an output
@@ -114,7 +115,7 @@ public final class DuccLayoutWriter {
             addOrigin(layerDir.resolve(".metadata"), image.configDigest());
             return false;
         } finally {
-            LayerUnpacker.deleteTree(temp);
+            LocalTree.delete(temp);
         }
         return true;
     }

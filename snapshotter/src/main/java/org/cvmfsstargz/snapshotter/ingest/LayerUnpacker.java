@@ -3,20 +3,17 @@ package org.cvmfsstargz.snapshotter.ingest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.cvmfsstargz.snapshotter.core.dirs.LocalTree;
 
 /**
  * Unpacks one layer tar into a directory verbatim, as {@code cvmfs_server ingest} stores it:
@@ -188,31 +185,7 @@ public final class LayerUnpacker {
             Files.delete(path);
             return;
         }
-        deleteTree(path);
-    }
-
-    /** Deletes a tree without following symlinks. */
-    static void deleteTree(Path root) throws IOException {
-        try {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.delete(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                    if (e != null) {
-                        throw e;
-                    }
-                    Files.delete(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (NoSuchFileException e) {
-            // Already gone.
-        }
+        LocalTree.delete(path);
     }
 
     private static IngestException unsafe(String name, String why) {

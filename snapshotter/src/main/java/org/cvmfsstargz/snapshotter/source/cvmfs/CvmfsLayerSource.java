@@ -1,11 +1,9 @@
 package org.cvmfsstargz.snapshotter.source.cvmfs;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,6 +24,7 @@ import org.cvmfsstargz.cvmfs.whiteout.WhiteoutDirs;
 import org.cvmfsstargz.cvmfs.whiteout.WhiteoutPlan;
 import org.cvmfsstargz.cvmfs.whiteout.WhiteoutScan;
 import org.cvmfsstargz.snapshotter.config.CvmfsConfig;
+import org.cvmfsstargz.snapshotter.core.dirs.LocalTree;
 import org.cvmfsstargz.snapshotter.source.LayerClaim;
 import org.cvmfsstargz.snapshotter.source.LayerRequest;
 import org.cvmfsstargz.snapshotter.source.LayerSource;
@@ -178,7 +177,7 @@ public final class CvmfsLayerSource implements LayerSource {
     /** Puts the snapshot directory back as the core made it, so that containerd can unpack into it. */
     private static void undo(LayerRequest request) throws IOException {
         for (Path dir : List.of(request.aboveDir(), request.belowDir())) {
-            deleteLocalTree(dir);
+            LocalTree.delete(dir);
         }
         if (Files.isSymbolicLink(request.contentDir())) {
             Files.delete(request.contentDir());
@@ -186,29 +185,6 @@ public final class CvmfsLayerSource implements LayerSource {
         if (!Files.isDirectory(request.contentDir(), LinkOption.NOFOLLOW_LINKS)) {
             Files.createDirectory(request.contentDir());
         }
-    }
-
-    /** Deletes a tree this source made; never follows a link (none should be there, but never through CVMFS). */
-    private static void deleteLocalTree(Path dir) throws IOException {
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                if (e != null) {
-                    throw e;
-                }
-                Files.delete(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 
     private LayerClaim notMine(Outcome outcome, String reason) {
