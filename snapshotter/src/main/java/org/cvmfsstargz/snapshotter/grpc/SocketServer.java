@@ -16,6 +16,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
@@ -56,10 +57,13 @@ public final class SocketServer {
                     + Epoll.unavailabilityCause() + "); a Linux x86_64 or aarch64 host is required");
         }
         prepareSocketPath(socket);
+        // Bound under a temporary name, given its mode, then renamed: whoever can connect to the
+        // socket's path finds it with its final mode, never with the umask's.
+        Path bound = socket.resolveSibling("." + socket.getFileName() + ".new-" + ProcessHandle.current().pid());
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
         ExecutorService calls = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("rpc-", 0).factory());
-        Server server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+        Server server = NettyServerBuilder.forAddress(new DomainSocketAddress(bound.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers)
@@ -68,15 +72,26 @@ public final class SocketServer {
                 .addService(service)
                 .build();
         try {
+            Files.deleteIfExists(bound);
             server.start();
-            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
+            Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-rw----"));
+            Files.move(bound, socket, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             server.shutdownNow();
+            deleteQuietly(bound);
             boss.shutdownGracefully();
             workers.shutdownGracefully();
             throw new UncheckedIOException("cannot serve on " + socket + ": " + e.getMessage(), e);
         }
         return new SocketServer(socket, server, boss, workers, calls);
+    }
+
+    private static void deleteQuietly(Path path) {
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            // The start-up failure being reported matters more.
+        }
     }
 
     private static void prepareSocketPath(Path socket) {
