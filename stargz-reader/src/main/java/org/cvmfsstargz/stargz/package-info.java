@@ -3,6 +3,8 @@
  * chunk cache and the FUSE filesystem of one layer.
  *
  * <p>A library: it imports nothing from the daemon, gRPC, protobuf or containerd. The daemon
- * adapts it to its own {@code LayerSource} interface. Its content arrives with the eStargz issue.
+ * adapts it to its own {@code LayerSource} interface. Packages, in flow order: {@code registry}
+ * (the OCI distribution client) → {@code format} (digests; the eStargz format arrives with the
+ * eStargz reader, as do {@code cache}, {@code layer} and {@code fuse}).
  */
 package org.cvmfsstargz.stargz;

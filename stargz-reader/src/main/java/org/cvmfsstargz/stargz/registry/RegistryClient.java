@@ -1,0 +1,261 @@
+package org.cvmfsstargz.stargz.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.time.InstantSource;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.cvmfsstargz.stargz.format.Digest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A client of the OCI distribution API for pulling: resolves an image reference to one
+ * platform's manifest, and reads blobs whole, as a stream, or by byte range. Authentication,
+ * redirects, retries and the plain-HTTP policy are the {@link RegistryTransport}'s.
+ *
+ * <p>Verification: manifests are checked against the digest they were pulled by, or the
+ * {@code Docker-Content-Digest} the registry sends; {@link #readBlob} checks whole blobs;
+ * {@link #openBlob} and {@link #readRange} return bytes as served, for the caller to check.
+ *
+ * <p>Thread-safe; share one per process. The caller closes it.
+ */
+public final class RegistryClient implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RegistryClient.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** containerd's limit too: a manifest or index larger than this is not one. */
+    private static final int MAX_MANIFEST_BYTES = 4 << 20;
+    private static final int MAX_NESTING = 4;
+    private static final int MAX_ARRAY = Integer.MAX_VALUE - 16;
+    private static final Pattern CONTENT_RANGE = Pattern.compile("bytes\\s+(\\d+)-(\\d+)/(\\d+|\\*)");
+
+    private final RegistryTransport transport;
+
+    /** A client with {@code options}. */
+    public RegistryClient(RegistryOptions options) {
+        this(options, InstantSource.system());
+    }
+
+    /** A client whose token expiry follows {@code clock} (tests). */
+    RegistryClient(RegistryOptions options, InstantSource clock) {
+        this.transport = new RegistryTransport(options, clock);
+    }
+
+    /** The linux/amd64 manifest of {@code reference}; see {@link #resolve(ImageReference, Platform)}. */
+    public ImageManifest resolve(ImageReference reference) throws RegistryException {
+        return resolve(reference, Platform.LINUX_AMD64);
+    }
+
+    /**
+     * The image manifest of {@code reference} for {@code platform}: the manifest itself, or the
+     * platform's entry of an index (following nested indexes), each verified against its digest.
+     */
+    public ImageManifest resolve(ImageReference reference, Platform platform) throws RegistryException {
+        ImageReference current = reference;
+        for (int depth = 0; depth <= MAX_NESTING; depth++) {
+            Fetched doc = fetchManifest(current);
+            ImageReference pinned = current.withDigest(doc.digest());
+            if (!ManifestDocuments.isIndex(doc.mediaType())) {
+                return ManifestDocuments.manifest(pinned, doc.digest(), doc.mediaType(), doc.content(), doc.json());
+            }
+            String what = "index " + doc.digest() + " of " + reference;
+            current = pinned.withDigest(ManifestDocuments.choose(ManifestDocuments.entries(doc.json(), what), platform,
+                    what).digest());
+        }
+        throw new RegistryException(RegistryException.Kind.UNSUPPORTED, reference
+                + ": image indexes nested deeper than " + MAX_NESTING);
+    }
+
+    /**
+     * The whole blob {@code digest} of {@code repository}'s repository, verified; refuses blobs over
+     * {@code maxBytes} (an image config is small, a layer is not: stream those with {@link #openBlob}).
+     */
+    public byte[] readBlob(ImageReference repository, Digest digest, int maxBytes) throws RegistryException {
+        if (maxBytes <= 0 || maxBytes > MAX_ARRAY) {
+            throw new IllegalArgumentException("maxBytes must be 1.." + MAX_ARRAY + ", got " + maxBytes);
+        }
+        String what = blobWhat(repository, digest);
+        HttpResponse<InputStream> response = transport.send(blobCall("GET", repository, digest, Map.of()));
+        byte[] bytes = readBounded(response, maxBytes, what);
+        Digest actual = Digest.sha256(bytes);
+        if (!actual.equals(digest)) {
+            throw new RegistryException(RegistryException.Kind.INVALID_CONTENT, what + " has digest " + actual
+                    + "; the registry served corrupt content");
+        }
+        return bytes;
+    }
+
+    /**
+     * The blob's bytes as served, for the caller to verify while reading; the caller closes the
+     * stream. Failures after the headers arrive surface as {@link IOException}s from the stream.
+     */
+    public InputStream openBlob(ImageReference repository, Digest digest) throws RegistryException {
+        return transport.send(blobCall("GET", repository, digest, Map.of())).body();
+    }
+
+    /**
+     * Bytes {@code [offset, offset + length)} of the blob, fewer only where the blob ends first.
+     * A registry that ignores {@code Range} and answers 200 still works: the slice is taken from
+     * the whole body.
+     */
+    public byte[] readRange(ImageReference repository, Digest digest, long offset, int length)
+            throws RegistryException {
+        if (offset < 0 || length <= 0 || offset > Long.MAX_VALUE - length) {
+            throw new IllegalArgumentException("bad range offset=" + offset + " length=" + length);
+        }
+        String what = blobWhat(repository, digest) + " bytes " + offset + "-" + (offset + length - 1);
+        HttpResponse<InputStream> response = transport.send(blobCall("GET", repository, digest, Map.of(
+                "Range", "bytes=" + offset + "-" + (offset + length - 1), "Accept-Encoding", "identity")));
+        try (InputStream body = response.body()) {
+            if (response.statusCode() == 206) {
+                checkContentRange(response, offset, what);
+            } else {
+                LOG.debug("registry ignored Range, taking the slice from the whole blob url={} offset={} length={}",
+                        RegistryException.redacted(response.uri()), offset, length);
+                try {
+                    body.skipNBytes(offset);
+                } catch (EOFException e) {
+                    return new byte[0]; // the blob ends before offset
+                }
+            }
+            return body.readNBytes(length);
+        } catch (IOException e) {
+            throw new RegistryException(RegistryException.Kind.UNREACHABLE, what + ": reading "
+                    + RegistryException.redacted(response.uri()) + " failed: " + e, e);
+        }
+    }
+
+    /**
+     * The blob's size: {@code Content-Length} of a HEAD, or, when HEAD is refused or answers
+     * without one (some storage backends presign URLs for GET only), the total of a
+     * {@code Range: bytes=0-0} GET's {@code Content-Range}.
+     */
+    public long blobSize(ImageReference repository, Digest digest) throws RegistryException {
+        String what = blobWhat(repository, digest);
+        try {
+            HttpResponse<InputStream> head = transport.send(blobCall("HEAD", repository, digest, Map.of()));
+            RegistryTransport.discard(head);
+            Optional<Long> length = head.headers().firstValueAsLong("Content-Length").stream().boxed()
+                    .filter(n -> n >= 0).findFirst();
+            if (length.isPresent()) {
+                return length.get();
+            }
+        } catch (RegistryException e) {
+            if (e.kind() != RegistryException.Kind.DENIED && e.kind() != RegistryException.Kind.CLIENT_ERROR) {
+                throw e;
+            }
+            LOG.debug("HEAD refused, sizing the blob with a ranged GET url={} status={}", what, e.status());
+        }
+        HttpResponse<InputStream> get = transport.send(blobCall("GET", repository, digest,
+                Map.of("Range", "bytes=0-0", "Accept-Encoding", "identity")));
+        RegistryTransport.discard(get);
+        Optional<String> total = get.headers().firstValue("Content-Range").map(CONTENT_RANGE::matcher)
+                .filter(Matcher::matches).map(m -> m.group(3)).filter(t -> !t.equals("*"));
+        if (get.statusCode() == 206 && total.isPresent()) {
+            return Long.parseLong(total.get());
+        }
+        if (get.statusCode() == 200 && get.headers().firstValueAsLong("Content-Length").isPresent()) {
+            return get.headers().firstValueAsLong("Content-Length").getAsLong();
+        }
+        throw new RegistryException(RegistryException.Kind.INVALID_CONTENT, what + ": the registry gives no size"
+                + " (no Content-Length on HEAD, no total in Content-Range)");
+    }
+
+    @Override
+    public void close() {
+        transport.close();
+    }
+
+    private record Fetched(Digest digest, String mediaType, byte[] content, JsonNode json) {}
+
+    /** GETs a manifest or index and verifies it against the pinned or announced digest. */
+    private Fetched fetchManifest(ImageReference reference) throws RegistryException {
+        String what = "manifest of " + reference;
+        URI uri = apiUri(reference, "/manifests/" + reference.manifestReference());
+        HttpResponse<InputStream> response = transport.send(new RegistryTransport.Call("GET", uri,
+                Map.of("Accept", ManifestDocuments.ACCEPT), Optional.of(scope(reference)), Optional.empty(), what));
+        byte[] content = readBounded(response, MAX_MANIFEST_BYTES, what);
+        Digest actual = Digest.sha256(content);
+        Optional<String> announced = response.headers().firstValue("Docker-Content-Digest")
+                .filter(d -> d.startsWith("sha256:"));
+        Optional<Digest> expected = reference.digest().isPresent() ? reference.digest()
+                : announced.flatMap(RegistryClient::parseAnnounced);
+        if (expected.isPresent() && !expected.get().equals(actual)) {
+            throw new RegistryException(RegistryException.Kind.INVALID_CONTENT, what + ": body has digest " + actual
+                    + " but " + (reference.digest().isPresent() ? "was pulled by " : "the registry announced ")
+                    + expected.get() + "; refusing a corrupt or substituted manifest");
+        }
+        JsonNode json;
+        try {
+            json = JSON.readTree(content);
+        } catch (IOException e) {
+            throw new RegistryException(RegistryException.Kind.INVALID_CONTENT, what + " is not valid JSON");
+        }
+        if (json == null || !json.isObject()) {
+            throw new RegistryException(RegistryException.Kind.INVALID_CONTENT, what + " is not a JSON object");
+        }
+        String mediaType = ManifestDocuments.mediaType(response.headers().firstValue("Content-Type"), json, what);
+        return new Fetched(actual, mediaType, content, json);
+    }
+
+    private static Optional<Digest> parseAnnounced(String value) {
+        try {
+            return Optional.of(Digest.parse(value.trim()));
+        } catch (IllegalArgumentException e) {
+            // A malformed header cannot vouch for anything, nor condemn the body.
+            return Optional.empty();
+        }
+    }
+
+    private RegistryTransport.Call blobCall(String method, ImageReference repository, Digest digest,
+            Map<String, String> headers) {
+        return new RegistryTransport.Call(method, apiUri(repository, "/blobs/" + digest), headers,
+                Optional.of(scope(repository)), Optional.empty(), blobWhat(repository, digest));
+    }
+
+    private URI apiUri(ImageReference reference, String suffix) {
+        return transport.policy().base(reference.registryHost()).resolve("/v2/" + reference.repository() + suffix);
+    }
+
+    private static RegistryTransport.AuthScope scope(ImageReference reference) {
+        return new RegistryTransport.AuthScope(reference.registryHost(), TokenCache.pullScope(reference.repository()));
+    }
+
+    private static String blobWhat(ImageReference repository, Digest digest) {
+        return "blob " + digest + " of " + repository.registry() + "/" + repository.repository();
+    }
+
+    private static void checkContentRange(HttpResponse<?> response, long offset, String what) throws RegistryException {
+        Optional<String> header = response.headers().firstValue("Content-Range");
+        if (header.isEmpty()) {
+            return; // a single-range 206 without Content-Range: trust it started where asked
+        }
+        Matcher m = CONTENT_RANGE.matcher(header.get().trim());
+        if (!m.matches() || Long.parseLong(m.group(1)) != offset) {
+            throw new RegistryException(RegistryException.Kind.INVALID_CONTENT, what + ": the registry answered"
+                    + " Content-Range '" + header.get() + "'");
+        }
+    }
+
+    private static byte[] readBounded(HttpResponse<InputStream> response, int max, String what)
+            throws RegistryException {
+        try (InputStream body = response.body()) {
+            byte[] bytes = body.readNBytes(max + 1);
+            if (bytes.length > max) {
+                throw new RegistryException(RegistryException.Kind.INVALID_CONTENT, what + " is larger than " + max
+                        + " bytes");
+            }
+            return bytes;
+        } catch (IOException e) {
+            throw new RegistryException(RegistryException.Kind.UNREACHABLE, what + ": reading "
+                    + RegistryException.redacted(response.uri()) + " failed: " + e, e);
+        }
+    }
+}
