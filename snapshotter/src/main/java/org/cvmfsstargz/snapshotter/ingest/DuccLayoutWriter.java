@@ -43,6 +43,7 @@ import org.cvmfsstargz.snapshotter.core.dirs.LocalTree;
 public final class DuccLayoutWriter {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String CATALOG = ".cvmfscatalog";
+    private static final String CORRUPT = "; the image (or this copy of it) is corrupt: export or push it again";
 
     private final Path output;
     private final LayerUnpacker unpacker;
@@ -53,10 +54,10 @@ public final class DuccLayoutWriter {
         this.unpacker = Objects.requireNonNull(unpacker, "unpacker");
     }
 
-    /** Ingests the layout's linux/amd64 image, telling {@code listener} about each layer. */
-    public IngestReport write(OciLayout layout, IngestListener listener) throws IngestException {
+    /** Ingests the source's linux/amd64 image, telling {@code listener} about each layer. */
+    public IngestReport write(ImageSource source, IngestListener listener) throws IngestException {
         long start = System.nanoTime();
-        OciImage image = layout.image();
+        OciImage image = source.image();
         int written = 0;
         int skipped = 0;
         long bytes = 0;
@@ -71,7 +72,7 @@ public final class DuccLayoutWriter {
                 long layerStart = System.nanoTime();
                 Path shard = Files.createDirectories(layers.resolve(layer.digest().hex().substring(0, 2)));
                 ensureCatalog(shard);
-                boolean fresh = writeLayer(layout, image, layer, shard.resolve(layer.digest().hex()));
+                boolean fresh = writeLayer(source, image, layer, shard.resolve(layer.digest().hex()));
                 if (fresh) {
                     written++;
                     bytes += layer.size();
@@ -87,7 +88,7 @@ public final class DuccLayoutWriter {
     }
 
     /** Places one layer; false if it was already present (its origin is merged all the same). */
-    private boolean writeLayer(OciLayout layout, OciImage image, OciLayer layer, Path layerDir)
+    private boolean writeLayer(ImageSource source, OciImage image, OciLayer layer, Path layerDir)
             throws IngestException, IOException {
         if (Files.isDirectory(layerDir.resolve("layerfs"), LinkOption.NOFOLLOW_LINKS)) {
             addOrigin(layerDir.resolve(".metadata"), image.configDigest());
@@ -97,7 +98,7 @@ public final class DuccLayoutWriter {
                 + "-" + System.nanoTime());
         try {
             Path layerfs = Files.createDirectories(temp.resolve("layerfs"));
-            long diffSize = unpackVerified(layout, layer, layerfs);
+            long diffSize = unpackVerified(source, layer, layerfs);
             addCatalogKeepingMtime(layerfs);
             Path metadata = Files.exists(layerDir) ? layerDir.resolve(".metadata") : temp.resolve(".metadata");
             writeLayersJson(metadata, image, layer, diffSize);
@@ -121,12 +122,12 @@ public final class DuccLayoutWriter {
     }
 
     /** Unpacks the blob into {@code layerfs} while hashing both streams; returns the tar's size. */
-    private long unpackVerified(OciLayout layout, OciLayer layer, Path layerfs) throws IngestException, IOException {
+    private long unpackVerified(ImageSource source, OciLayer layer, Path layerfs) throws IngestException, IOException {
         MessageDigest blobHash = OciLayout.sha256();
         MessageDigest diffHash = OciLayout.sha256();
         CountingDigestStream blob;
         CountingDigestStream tar;
-        try (InputStream raw = layout.openBlob(layer.digest())) {
+        try (InputStream raw = source.openBlob(layer.digest())) {
             blob = new CountingDigestStream(new BufferedInputStream(raw, 1 << 16), blobHash);
             InputStream plain = switch (layer.compression()) {
                 case GZIP -> new GzipCompressorInputStream(blob, true);
@@ -142,12 +143,12 @@ public final class DuccLayoutWriter {
         Sha256 blobDigest = Sha256.of(blobHash.digest());
         if (!blobDigest.equals(layer.digest()) || blob.count() != layer.size()) {
             throw new IngestException("layer blob " + layer.digest() + " has digest " + blobDigest + " and size "
-                    + blob.count() + " (manifest says " + layer.size() + "); the image is corrupt, export it again");
+                    + blob.count() + " (manifest says " + layer.size() + ")" + CORRUPT);
         }
         Sha256 diffId = Sha256.of(diffHash.digest());
         if (!diffId.equals(layer.diffId())) {
             throw new IngestException("layer " + layer.digest() + " unpacks to diffID " + diffId
-                    + " but the config says " + layer.diffId() + "; the image is corrupt, export it again");
+                    + " but the config says " + layer.diffId() + CORRUPT);
         }
         return tar.count();
     }

@@ -7,9 +7,6 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -22,7 +19,7 @@ import java.util.Set;
  *
  * <p>Not thread-safe. The caller closes it.
  */
-public final class OciLayout implements AutoCloseable {
+public final class OciLayout implements ImageSource {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_NESTING = 8;
     private static final Set<String> INDEX_TYPES = Set.of(
@@ -31,14 +28,6 @@ public final class OciLayout implements AutoCloseable {
     private static final Set<String> MANIFEST_TYPES = Set.of(
             "application/vnd.oci.image.manifest.v1+json",
             "application/vnd.docker.distribution.manifest.v2+json");
-    private static final Set<String> GZIP_LAYER_TYPES = Set.of(
-            "application/vnd.oci.image.layer.v1.tar+gzip",
-            "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
-            "application/vnd.docker.image.rootfs.diff.tar.gzip",
-            "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip");
-    private static final Set<String> TAR_LAYER_TYPES = Set.of(
-            "application/vnd.oci.image.layer.v1.tar",
-            "application/vnd.oci.image.layer.nondistributable.v1.tar");
 
     private final Path source;
     private final LayoutFiles files;
@@ -54,27 +43,20 @@ public final class OciLayout implements AutoCloseable {
     }
 
     /** Reads the linux/amd64 image (or the only image, when no descriptor names a platform). */
+    @Override
     public OciImage image() throws IngestException {
         List<Candidate> candidates = new ArrayList<>();
         collect(readJson("index.json", null), 0, candidates);
         Candidate chosen = choose(candidates);
         JsonNode manifest = readJson(blobName(chosen.digest()), chosen.digest());
-        Sha256 configDigest = digestOf(manifest.path("config"), "manifest " + chosen.digest() + " config");
+        String manifestName = "manifest " + chosen.digest();
+        Sha256 configDigest = ImageDocuments.configDigest(manifest, manifestName);
         JsonNode config = readJson(blobName(configDigest), configDigest);
-        JsonNode diffIds = config.path("rootfs").path("diff_ids");
-        JsonNode descriptors = manifest.path("layers");
-        if (!descriptors.isArray() || descriptors.size() != diffIds.size()) {
-            throw new IngestException("manifest " + chosen.digest() + " lists " + descriptors.size()
-                    + " layers but config " + configDigest + " lists " + diffIds.size() + " diff_ids");
-        }
-        List<OciLayer> layers = new ArrayList<>();
-        for (int i = 0; i < descriptors.size(); i++) {
-            layers.add(layer(descriptors.get(i), diffIds.get(i).asText()));
-        }
-        return new OciImage(configDigest, created(config.path("created").asText("")), layers);
+        return ImageDocuments.image(manifest, manifestName, configDigest, config);
     }
 
     /** Opens a blob's raw bytes; the caller verifies them and closes the stream. */
+    @Override
     public InputStream openBlob(Sha256 digest) throws IOException {
         return files.open(blobName(digest));
     }
@@ -92,7 +74,7 @@ public final class OciLayout implements AutoCloseable {
         }
         for (JsonNode descriptor : index.path("manifests")) {
             String mediaType = descriptor.path("mediaType").asText("");
-            Sha256 digest = digestOf(descriptor, source + " index entry");
+            Sha256 digest = ImageDocuments.digestOf(descriptor, source + " index entry");
             if (INDEX_TYPES.contains(mediaType)) {
                 collect(readJson(blobName(digest), digest), depth + 1, out);
             } else if (MANIFEST_TYPES.contains(mediaType)) {
@@ -118,25 +100,6 @@ public final class OciLayout implements AutoCloseable {
                 + "; export the image for linux/amd64 (ctr images export --platform linux/amd64)");
     }
 
-    private OciLayer layer(JsonNode descriptor, String diffId) throws IngestException {
-        Sha256 digest = digestOf(descriptor, "manifest layer");
-        String mediaType = descriptor.path("mediaType").asText("");
-        OciLayer.Compression compression;
-        if (GZIP_LAYER_TYPES.contains(mediaType)) {
-            compression = OciLayer.Compression.GZIP;
-        } else if (TAR_LAYER_TYPES.contains(mediaType)) {
-            compression = OciLayer.Compression.NONE;
-        } else {
-            throw new IngestException("layer " + digest + " has media type '" + mediaType
-                    + "'; ingest reads only tar and tar+gzip layers (convert zstd layers to gzip first)");
-        }
-        try {
-            return new OciLayer(digest, descriptor.path("size").asLong(0), compression, Sha256.parse(diffId));
-        } catch (IllegalArgumentException e) {
-            throw new IngestException("layer " + digest + ": " + e.getMessage(), e);
-        }
-    }
-
     private JsonNode readJson(String name, Sha256 expected) throws IngestException {
         byte[] bytes;
         try (InputStream in = files.open(name)) {
@@ -155,22 +118,6 @@ public final class OciLayout implements AutoCloseable {
             return JSON.readTree(bytes);
         } catch (IOException e) {
             throw new IngestException(source + ": " + name + " is not valid JSON: " + e.getMessage(), e);
-        }
-    }
-
-    private static Sha256 digestOf(JsonNode descriptor, String what) throws IngestException {
-        try {
-            return Sha256.parse(descriptor.path("digest").asText(""));
-        } catch (IllegalArgumentException e) {
-            throw new IngestException(what + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static Instant created(String text) {
-        try {
-            return text.isEmpty() ? Instant.EPOCH : OffsetDateTime.parse(text).toInstant();
-        } catch (DateTimeParseException e) {
-            return Instant.EPOCH;
         }
     }
 

@@ -2,6 +2,9 @@ package org.cvmfsstargz.snapshotter.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -35,5 +38,63 @@ class IngestCommandTest {
         assertThat(Main.run("ingest", "--image", image.toString(), "--output", temp.resolve("out").toString()))
                 .isEqualTo(Main.EXIT_FAILURE);
         assertThat(temp.resolve("out")).doesNotExist();
+    }
+
+    /** What {@code Main.run(args)} returned and printed to stderr. */
+    private record Run(int exit, String stderr) {}
+
+    private static Run run(String... args) {
+        PrintStream saved = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            return new Run(Main.run(args), captured.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setErr(saved);
+        }
+    }
+
+    @Test
+    void bothImageAndRefIsAUsageErrorSayingTheyExcludeEachOther() {
+        Run run = run("ingest", "--image", temp.toString(), "--ref", "127.0.0.1:5000/it/x:1",
+                "--output", temp.resolve("out").toString());
+
+        assertThat(run.exit()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(run.stderr()).contains("--image", "--ref", "mutually exclusive");
+        assertThat(temp.resolve("out")).doesNotExist();
+    }
+
+    @Test
+    void neitherImageNorRefIsAUsageErrorNamingBoth() {
+        Run run = run("ingest", "--output", temp.toString());
+
+        assertThat(run.exit()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(run.stderr()).contains("Missing required argument", "--image", "--ref");
+    }
+
+    @Test
+    void aMalformedReferenceIsAUsageErrorNamingTheFault() {
+        Run run = run("ingest", "--ref", "127.0.0.1:5000/It/x:1", "--output", temp.toString());
+
+        assertThat(run.exit()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(run.stderr()).contains("--ref", "upper-case");
+    }
+
+    @Test
+    void insecureRegistryWithImageIsAUsageError() {
+        Run run = run("ingest", "--image", temp.toString(), "--insecure-registry", "registry.lan:5000",
+                "--output", temp.toString());
+
+        assertThat(run.exit()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(run.stderr()).contains("--insecure-registry applies only to --ref");
+    }
+
+    @Test
+    void aMalformedInsecureRegistryIsAUsageError() {
+        Run run = run("ingest", "--ref", "registry.lan:5000/x:1", "--insecure-registry", "http://registry.lan:5000",
+                "--output", temp.toString());
+
+        assertThat(run.exit()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(run.stderr()).contains("HOST:PORT");
     }
 }
