@@ -13,7 +13,7 @@ import java.util.function.Supplier;
  * daemon's share, is what other work on the machine took from the benchmark: on a shared 2-core
  * machine a concurrent build can halve the figures, and a reader must be able to tell. Stateless.
  */
-final class CpuClock {
+public final class CpuClock {
     /** {@code /proc/stat} counts in USER_HZ ticks, 100 per second on every Linux ABI in use. */
     private static final long NANOS_PER_TICK = 10_000_000L;
 
@@ -54,7 +54,7 @@ final class CpuClock {
      * Busy time of all processors so far: every {@code cpu} field but idle and iowait (guest time
      * is already inside user time, so it is not added again).
      */
-    private static Optional<Duration> machineBusy() {
+    public static Optional<Duration> machineBusy() {
         try {
             String line = Files.readAllLines(Path.of("/proc/stat")).getFirst();
             String[] f = line.trim().split("\\s+");
@@ -74,7 +74,7 @@ final class CpuClock {
     }
 
     /** The one-minute load average, as {@code /proc/loadavg} says. */
-    static Optional<String> loadAverage() {
+    public static Optional<String> loadAverage() {
         try {
             return Optional.of(Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+")[0]);
         } catch (IOException | RuntimeException e) {

@@ -21,10 +21,11 @@ import java.util.concurrent.TimeUnit;
  * @param rootMount  where that filesystem is mounted
  * @param load       the one-minute load average when the run began (other work on the machine)
  */
-record HostFacts(int nproc, String cpu, String kernel, String java, String rootDf, String rootFsType,
+public record HostFacts(int nproc, String cpu, String kernel, String java, String rootDf, String rootFsType,
         String rootMount, String load) {
 
-    static HostFacts of(Path root) {
+    /** Reads the facts now; {@code root} is the directory whose filesystem the figures depend on. */
+    public static HostFacts of(Path root) {
         int nproc = command("nproc").map(String::strip).flatMap(HostFacts::integer)
                 .orElse(Runtime.getRuntime().availableProcessors());
         String cpu = cpuModel().orElse("unknown");
