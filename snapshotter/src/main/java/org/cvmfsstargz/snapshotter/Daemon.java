@@ -1,10 +1,16 @@
 package org.cvmfsstargz.snapshotter;
 
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import org.cvmfsstargz.cvmfs.probe.DeadlineCalls;
+import org.cvmfsstargz.cvmfs.stats.RepositoryStats;
 import org.cvmfsstargz.snapshotter.config.Config;
+import org.cvmfsstargz.snapshotter.config.CvmfsConfig;
 import org.cvmfsstargz.snapshotter.config.DaemonConfig;
 import org.cvmfsstargz.snapshotter.core.Snapshotter;
 import org.cvmfsstargz.snapshotter.core.dirs.MountTable;
@@ -14,6 +20,13 @@ import org.cvmfsstargz.snapshotter.core.mount.OverlayMounts;
 import org.cvmfsstargz.snapshotter.core.store.SqliteMetaStore;
 import org.cvmfsstargz.snapshotter.grpc.SnapshotsService;
 import org.cvmfsstargz.snapshotter.grpc.SocketServer;
+import org.cvmfsstargz.snapshotter.metrics.CvmfsRepositoryCollector;
+import org.cvmfsstargz.snapshotter.metrics.CvmfsUnavailabilityMetrics;
+import org.cvmfsstargz.snapshotter.metrics.DaemonRegistry;
+import org.cvmfsstargz.snapshotter.metrics.LayerDecisionMetrics;
+import org.cvmfsstargz.snapshotter.metrics.MetricsServer;
+import org.cvmfsstargz.snapshotter.metrics.RpcMetrics;
+import org.cvmfsstargz.snapshotter.source.LayerDecisionListener;
 import org.cvmfsstargz.snapshotter.source.LayerSource;
 import org.cvmfsstargz.snapshotter.source.LayerSourceChain;
 import org.cvmfsstargz.snapshotter.source.cvmfs.CvmfsLayerSource;
@@ -22,7 +35,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The composition root: the one place that builds and wires the daemon's objects, in start-up
- * order (root lock, store, directories, snapshotter, socket), and takes them down in reverse.
+ * order (root lock, store, directories, snapshotter, socket, metrics endpoint), and takes them
+ * down in reverse.
  * Not thread-safe; {@link #close()} is called once, by the shutdown hook or a test.
  */
 public final class Daemon implements AutoCloseable {
@@ -33,6 +47,9 @@ public final class Daemon implements AutoCloseable {
     private final SqliteMetaStore store;
     private final Snapshotter snapshotter;
     private final SocketServer server;
+    /** Set once by {@link #start(Config)} before the daemon is handed out. */
+    private Optional<MetricsServer> metrics = Optional.empty();
+    private Optional<DaemonRegistry> registry = Optional.empty();
     private boolean closed;
 
     private Daemon(DaemonConfig config, RootLock lock, SqliteMetaStore store, Snapshotter snapshotter,
@@ -44,19 +61,62 @@ public final class Daemon implements AutoCloseable {
         this.server = server;
     }
 
-    /** Starts serving with the layer sources {@code config} enables, in the order CVMFS, then pull. */
+    /**
+     * Starts serving with the layer sources {@code config} enables, in the order CVMFS, then pull,
+     * and the metrics endpoint when enabled (bound last: a daemon whose socket or root is refused
+     * never takes the port). A metrics address that cannot be bound stops the daemon again.
+     */
     public static Daemon start(Config config) {
-        List<LayerSource> sources = new ArrayList<>();
-        if (config.cvmfs().enabled()) {
-            sources.add(CvmfsLayerSource.of(config.cvmfs()));
-            LOG.info("layer source cvmfs mountpoint={} repositories={} probe_timeout_ms={}",
-                    config.cvmfs().mountpoint(), config.cvmfs().repositories(), config.cvmfs().probeTimeoutMs());
+        Optional<DaemonRegistry> registry = config.metrics().enabled() ? Optional.of(DaemonRegistry.create())
+                : Optional.empty();
+        try {
+            List<LayerSource> sources = new ArrayList<>();
+            if (config.cvmfs().enabled()) {
+                sources.add(cvmfsSource(config.cvmfs(), registry));
+            }
+            LayerDecisionListener decisions = registry.<LayerDecisionListener>map(
+                    r -> new LayerDecisionMetrics(r.registry())).orElse(LayerDecisionListener.NONE);
+            List<ServerInterceptor> interceptors = registry.<ServerInterceptor>map(r -> new RpcMetrics(r.registry()))
+                    .stream().toList();
+            Daemon daemon = start(config.daemon(), new LayerSourceChain(sources, decisions), interceptors);
+            if (registry.isPresent()) {
+                try {
+                    daemon.metrics = Optional.of(MetricsServer.start(config.metrics().bindAddress(),
+                            registry.get()::scrape));
+                } catch (RuntimeException e) {
+                    daemon.close();
+                    throw e;
+                }
+                LOG.info("serving metrics http://{}/metrics", config.metrics().address());
+            }
+            daemon.registry = registry;
+            return daemon;
+        } catch (RuntimeException e) {
+            registry.ifPresent(DaemonRegistry::close);
+            throw e;
         }
-        return start(config.daemon(), new LayerSourceChain(sources));
+    }
+
+    private static CvmfsLayerSource cvmfsSource(CvmfsConfig config, Optional<DaemonRegistry> registry) {
+        // One DeadlineCalls: a repository hung in a probe is not read for statistics, and the reverse.
+        DeadlineCalls calls = new DeadlineCalls(Duration.ofMillis(config.probeTimeoutMs()));
+        CvmfsLayerSource source = CvmfsLayerSource.of(config, calls);
+        registry.ifPresent(r -> {
+            new CvmfsUnavailabilityMetrics(config.repositories(), source).bindTo(r.registry());
+            r.registry().getPrometheusRegistry().register(
+                    CvmfsRepositoryCollector.of(config.repositoryList(), new RepositoryStats(calls)));
+        });
+        LOG.info("layer source cvmfs mountpoint={} repositories={} probe_timeout_ms={}",
+                config.mountpoint(), config.repositories(), config.probeTimeoutMs());
+        return source;
     }
 
     /** Starts serving; fails, having changed nothing on disk, if the root or socket is in use or the store is unusable. */
     public static Daemon start(DaemonConfig config, LayerSourceChain sources) {
+        return start(config, sources, List.of());
+    }
+
+    private static Daemon start(DaemonConfig config, LayerSourceChain sources, List<ServerInterceptor> interceptors) {
         long started = System.nanoTime();
         RootLock lock = RootLock.acquire(config.root());
         SqliteMetaStore store = null;
@@ -67,7 +127,8 @@ public final class Daemon implements AutoCloseable {
             OverlayMounts overlay = new OverlayMounts(OverlayMounts.kernelHasIndexFeature());
             snapshotter = new Snapshotter(store, dirs, overlay, sources, Clock.systemUTC());
             int leftovers = snapshotter.cleanup(); // directories a crash left behind
-            SocketServer server = SocketServer.start(config.socket(), new SnapshotsService(snapshotter));
+            SocketServer server = SocketServer.start(config.socket(),
+                    ServerInterceptors.intercept(new SnapshotsService(snapshotter), interceptors));
             LOG.info("serving socket={} root={} removed_leftovers={} started_ms={}", config.socket(), config.root(),
                     leftovers, (System.nanoTime() - started) / 1_000_000);
             return new Daemon(config, lock, store, snapshotter, server);
@@ -103,10 +164,12 @@ public final class Daemon implements AutoCloseable {
         }
         closed = true;
         LOG.info("stopping socket={}", config.socket());
+        metrics.ifPresent(MetricsServer::close);
         server.stop(Duration.ofSeconds(config.shutdownGraceSeconds()));
         snapshotter.close();
         store.close();
         lock.close();
+        registry.ifPresent(DaemonRegistry::close);
         LOG.info("stopped");
     }
 }

@@ -78,6 +78,6 @@ public final class ServeCommand implements Callable<Integer> {
         if (logLevel != null) {
             daemon = daemon.withLogLevel(logLevel);
         }
-        return new Config(daemon, config.cvmfs());
+        return config.withDaemon(daemon);
     }
 }

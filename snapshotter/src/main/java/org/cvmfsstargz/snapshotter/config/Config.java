@@ -6,16 +6,23 @@ import java.util.Optional;
  * The whole configuration, a tree of records with defaults and validation applied at load.
  * Immutable. Documented key by key in the README's configuration reference.
  *
- * @param daemon the {@code [daemon]} section
- * @param cvmfs  the {@code [cvmfs]} section
+ * @param daemon  the {@code [daemon]} section
+ * @param cvmfs   the {@code [cvmfs]} section
+ * @param metrics the {@code [metrics]} section
  */
-public record Config(DaemonConfig daemon, CvmfsConfig cvmfs) {
+public record Config(DaemonConfig daemon, CvmfsConfig cvmfs, MetricsConfig metrics) {
     public Config {
         daemon = Optional.ofNullable(daemon).orElseGet(DaemonConfig::defaults);
         cvmfs = Optional.ofNullable(cvmfs).orElseGet(CvmfsConfig::defaults);
+        metrics = Optional.ofNullable(metrics).orElseGet(MetricsConfig::defaults);
     }
 
     public static Config defaults() {
-        return new Config(null, null);
+        return new Config(null, null, null);
+    }
+
+    /** The same configuration with another {@code [daemon]} section (command-line overrides). */
+    public Config withDaemon(DaemonConfig daemon) {
+        return new Config(daemon, cvmfs, metrics);
     }
 }

@@ -1,7 +1,7 @@
 package org.cvmfsstargz.snapshotter.grpc;
 
-import io.grpc.BindableService;
 import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -50,8 +50,8 @@ public final class SocketServer {
         this.calls = calls;
     }
 
-    /** Binds {@code socket} and starts serving {@code service}. */
-    public static SocketServer start(Path socket, BindableService service) {
+    /** Binds {@code socket} and starts serving {@code service} (with its interceptors, if any). */
+    public static SocketServer start(Path socket, ServerServiceDefinition service) {
         if (!Epoll.isAvailable()) {
             throw new IllegalStateException("Netty's epoll transport is unavailable on this machine ("
                     + Epoll.unavailabilityCause() + "); a Linux x86_64 or aarch64 host is required");

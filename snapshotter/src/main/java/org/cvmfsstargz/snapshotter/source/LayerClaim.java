@@ -20,10 +20,21 @@ public sealed interface LayerClaim {
         }
     }
 
-    /** The source does not provide the layer; {@code reason} says why, for the decision log. */
-    record NotMine(String reason) implements LayerClaim {
+    /**
+     * The source does not provide the layer.
+     *
+     * @param reason why, in words, for the decision log
+     * @param code   why, from a closed set, for metrics
+     */
+    record NotMine(String reason, DeclineReason code) implements LayerClaim {
         public NotMine {
             Objects.requireNonNull(reason, "reason");
+            Objects.requireNonNull(code, "code");
+        }
+
+        /** A refusal whose reason fits none of the {@link DeclineReason codes}. */
+        public NotMine(String reason) {
+            this(reason, DeclineReason.OTHER);
         }
     }
 }

@@ -25,6 +25,7 @@ import org.cvmfsstargz.cvmfs.whiteout.WhiteoutPlan;
 import org.cvmfsstargz.cvmfs.whiteout.WhiteoutScan;
 import org.cvmfsstargz.snapshotter.config.CvmfsConfig;
 import org.cvmfsstargz.snapshotter.core.dirs.LocalTree;
+import org.cvmfsstargz.snapshotter.source.DeclineReason;
 import org.cvmfsstargz.snapshotter.source.LayerClaim;
 import org.cvmfsstargz.snapshotter.source.LayerRequest;
 import org.cvmfsstargz.snapshotter.source.LayerSource;
@@ -94,7 +95,11 @@ public final class CvmfsLayerSource implements LayerSource {
     }
 
     public static CvmfsLayerSource of(CvmfsConfig config) {
-        DeadlineCalls calls = new DeadlineCalls(Duration.ofMillis(config.probeTimeoutMs()));
+        return of(config, new DeadlineCalls(Duration.ofMillis(config.probeTimeoutMs())));
+    }
+
+    /** The same, sharing {@code calls}, and so the repositories' hang state, with other readers of them. */
+    public static CvmfsLayerSource of(CvmfsConfig config, DeadlineCalls calls) {
         return new CvmfsLayerSource(config.repositoryList(), calls,
                 new RepositoryProbe(calls, path -> Files.readAttributes(path, BasicFileAttributes.class)),
                 new WhiteoutScan(Duration.ofMillis(config.scanTimeoutMs()), config.scanMaxEntries()),
@@ -189,7 +194,15 @@ public final class CvmfsLayerSource implements LayerSource {
 
     private LayerClaim notMine(Outcome outcome, String reason) {
         outcomes.get(outcome).increment();
-        return new LayerClaim.NotMine(reason);
+        DeclineReason code = switch (outcome) {
+            case NO_DIGEST -> DeclineReason.NO_DIGEST;
+            case INVALID_DIGEST -> DeclineReason.INVALID_DIGEST;
+            case NOT_PUBLISHED -> DeclineReason.NOT_PUBLISHED;
+            case UNAVAILABLE -> DeclineReason.UNAVAILABLE;
+            case NOT_STACKABLE -> DeclineReason.NOT_STACKABLE;
+            case PROVIDED -> throw new IllegalArgumentException("a provided layer is not declined");
+        };
+        return new LayerClaim.NotMine(reason, code);
     }
 
     /** How many layers ended in each outcome since start. */

@@ -16,6 +16,7 @@ import org.cvmfsstargz.cvmfs.probe.DeadlineCalls;
 import org.cvmfsstargz.cvmfs.probe.RepositoryProbe;
 import org.cvmfsstargz.cvmfs.resolve.Repository;
 import org.cvmfsstargz.cvmfs.whiteout.WhiteoutScan;
+import org.cvmfsstargz.snapshotter.source.DeclineReason;
 import org.cvmfsstargz.snapshotter.source.LayerClaim;
 import org.cvmfsstargz.snapshotter.source.LayerRequest;
 import org.cvmfsstargz.snapshotter.source.RemoteLabels;
@@ -123,7 +124,10 @@ class CvmfsLayerSourceTest {
         CvmfsLayerSource source = source("repo.example");
         LayerClaim claim = source.claim(criRequest(""));
         assertThat(claim).isInstanceOfSatisfying(LayerClaim.NotMine.class,
-                n -> assertThat(n.reason()).contains("not published").contains(DIGEST));
+                n -> {
+                    assertThat(n.reason()).contains("not published").contains(DIGEST);
+                    assertThat(n.code()).isEqualTo(DeclineReason.NOT_PUBLISHED);
+                });
         assertUntouched();
         assertThat(source.outcomes()).containsEntry(Outcome.NOT_PUBLISHED, 1L);
         assertThat(source.unavailableCounts()).isEmpty();
@@ -135,10 +139,16 @@ class CvmfsLayerSourceTest {
         for (String bad : List.of("sha256:../../../etc/passwd", "sha256:" + "AB".repeat(32), "sha512:" + HEX, "")) {
             assertThat(source.claim(request("", Map.of(RemoteLabels.CRI_LAYER_DIGEST, bad))))
                     .isInstanceOfSatisfying(LayerClaim.NotMine.class,
-                            n -> assertThat(n.reason()).contains("invalid layer digest"));
+                            n -> {
+                                assertThat(n.reason()).contains("invalid layer digest");
+                                assertThat(n.code()).isEqualTo(DeclineReason.INVALID_DIGEST);
+                            });
         }
         assertThat(source.claim(request("", Map.of()))).isInstanceOfSatisfying(LayerClaim.NotMine.class,
-                n -> assertThat(n.reason()).contains("no layer digest label"));
+                n -> {
+                    assertThat(n.reason()).contains("no layer digest label");
+                    assertThat(n.code()).isEqualTo(DeclineReason.NO_DIGEST);
+                });
         assertThat(source.outcomes()).containsEntry(Outcome.INVALID_DIGEST, 4L).containsEntry(Outcome.NO_DIGEST, 1L);
         assertUntouched();
     }
@@ -148,7 +158,10 @@ class CvmfsLayerSourceTest {
         CvmfsLayerSource source = source("absent.example");
         LayerClaim claim = source.claim(criRequest(""));
         assertThat(claim).isInstanceOfSatisfying(LayerClaim.NotMine.class,
-                n -> assertThat(n.reason()).contains("absent.example unavailable").contains("does not exist"));
+                n -> {
+                    assertThat(n.reason()).contains("absent.example unavailable").contains("does not exist");
+                    assertThat(n.code()).isEqualTo(DeclineReason.UNAVAILABLE);
+                });
         source.claim(criRequest(""));
         assertThat(source.unavailableCounts()).containsExactly(Map.entry("absent.example", 2L));
         assertThat(source.outcomes()).containsEntry(Outcome.UNAVAILABLE, 2L);
