@@ -4,7 +4,8 @@
  *
  * <p>A library: it imports nothing from the daemon, gRPC, protobuf or containerd. The daemon
  * adapts it to its own {@code LayerSource} interface. Packages, in flow order: {@code registry}
- * (the OCI distribution client) → {@code format} (digests; the eStargz format arrives with the
- * eStargz reader, as do {@code cache}, {@code layer} and {@code fuse}).
+ * (the OCI distribution client) → {@code format} (digests, footer, TOC, the compact index of a
+ * layer, chunk verification); {@code cache}, {@code layer} and {@code fuse} arrive with the
+ * eStargz reader.
  */
 package org.cvmfsstargz.stargz;

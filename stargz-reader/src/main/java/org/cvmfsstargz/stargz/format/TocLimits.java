@@ -1,0 +1,47 @@
+package org.cvmfsstargz.stargz.format;
+
+/**
+ * Bounds a TOC must stay within before this library builds an index from it or serves its chunks.
+ * A hostile or broken layer hits one of them and is rejected (so pulled normally) instead of
+ * exhausting memory. Validated once, here. Immutable and thread-safe.
+ *
+ * @param maxTocBytes the largest TOC section (compressed) and TOC JSON (uncompressed) accepted
+ * @param maxEntries the most TOC entries (chunks included) accepted
+ * @param maxPathBytes the longest entry name or hard-link target, in UTF-8 bytes (Linux's
+ *     {@code PATH_MAX} is 4096)
+ * @param maxChunkSize the largest uncompressed chunk; a chunk is held in memory whole while its
+ *     digest is checked, so this bounds the memory of one read
+ * @param maxFileSize the largest regular file
+ * @param maxXattrBytes the most extended-attribute bytes (names and values) on one entry
+ */
+public record TocLimits(long maxTocBytes, int maxEntries, int maxPathBytes, int maxChunkSize,
+        long maxFileSize, int maxXattrBytes) {
+    private static final long MIB = 1L << 20;
+
+    public TocLimits {
+        requirePositive(maxTocBytes, "maxTocBytes");
+        requirePositive(maxEntries, "maxEntries");
+        requirePositive(maxPathBytes, "maxPathBytes");
+        requirePositive(maxChunkSize, "maxChunkSize");
+        requirePositive(maxFileSize, "maxFileSize");
+        requirePositive(maxXattrBytes, "maxXattrBytes");
+        if (maxChunkSize > 1 << 30) {
+            throw new IllegalArgumentException("maxChunkSize is at most 1 GiB, got " + maxChunkSize);
+        }
+    }
+
+    /**
+     * 256 MiB of TOC (roughly 600,000 entries as the reference writer pretty-prints them), 2 million
+     * entries, 4096-byte paths, 64 MiB chunks (the reference writer's default is 4 MiB), 1 TiB
+     * files, 1 MiB of extended attributes per entry.
+     */
+    public static TocLimits defaults() {
+        return new TocLimits(256 * MIB, 2_000_000, 4096, (int) (64 * MIB), 1L << 40, (int) MIB);
+    }
+
+    private static void requirePositive(long value, String name) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(name + " must be positive, got " + value);
+        }
+    }
+}
