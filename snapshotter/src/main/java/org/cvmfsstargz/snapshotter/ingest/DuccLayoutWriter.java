@@ -24,6 +24,7 @@ import java.util.Objects;
 import java.util.Set;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.cvmfsstargz.snapshotter.core.dirs.LocalTree;
+import org.cvmfsstargz.stargz.format.Digest;
 
 /**
  * Writes an image's layers into the layout DUCC keeps on a CVMFS repository, under an output
@@ -61,7 +62,7 @@ public final class DuccLayoutWriter {
         int written = 0;
         int skipped = 0;
         long bytes = 0;
-        Set<Sha256> seen = new HashSet<>();
+        Set<Digest> seen = new HashSet<>();
         try {
             Path layers = Files.createDirectories(output.resolve(".layers"));
             ensureCatalog(layers);
@@ -140,12 +141,12 @@ public final class DuccLayoutWriter {
         } catch (IOException e) {
             throw new IngestException("cannot unpack layer " + layer.digest() + ": " + e, e);
         }
-        Sha256 blobDigest = Sha256.of(blobHash.digest());
+        Digest blobDigest = Digest.of(blobHash.digest());
         if (!blobDigest.equals(layer.digest()) || blob.count() != layer.size()) {
             throw new IngestException("layer blob " + layer.digest() + " has digest " + blobDigest + " and size "
                     + blob.count() + " (manifest says " + layer.size() + ")" + CORRUPT);
         }
-        Sha256 diffId = Sha256.of(diffHash.digest());
+        Digest diffId = Digest.of(diffHash.digest());
         if (!diffId.equals(layer.diffId())) {
             throw new IngestException("layer " + layer.digest() + " unpacks to diffID " + diffId
                     + " but the config says " + layer.diffId() + CORRUPT);
@@ -165,7 +166,7 @@ public final class DuccLayoutWriter {
     }
 
     /** Adds {@code origin} to {@code metadata/origin.json}, keeping the origins already listed. */
-    private static void addOrigin(Path metadata, Sha256 origin) throws IOException {
+    private static void addOrigin(Path metadata, Digest origin) throws IOException {
         Path file = metadata.resolve("origin.json");
         Set<String> origins = new LinkedHashSet<>();
         if (Files.isRegularFile(file)) {

@@ -7,6 +7,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.cvmfsstargz.stargz.format.Digest;
 
 /**
  * Joins an image manifest and its config into an {@link OciImage}, the same way for every
@@ -27,12 +28,12 @@ final class ImageDocuments {
     }
 
     /** The config digest a manifest names; {@code manifestName} is for messages. */
-    static Sha256 configDigest(JsonNode manifest, String manifestName) throws IngestException {
+    static Digest configDigest(JsonNode manifest, String manifestName) throws IngestException {
         return digestOf(manifest.path("config"), manifestName + " config");
     }
 
     /** The image a manifest and its config describe. */
-    static OciImage image(JsonNode manifest, String manifestName, Sha256 configDigest, JsonNode config)
+    static OciImage image(JsonNode manifest, String manifestName, Digest configDigest, JsonNode config)
             throws IngestException {
         JsonNode diffIds = config.path("rootfs").path("diff_ids");
         JsonNode descriptors = manifest.path("layers");
@@ -47,16 +48,16 @@ final class ImageDocuments {
         return new OciImage(configDigest, created(config.path("created").asText("")), layers);
     }
 
-    static Sha256 digestOf(JsonNode descriptor, String what) throws IngestException {
+    static Digest digestOf(JsonNode descriptor, String what) throws IngestException {
         try {
-            return Sha256.parse(descriptor.path("digest").asText(""));
+            return Digest.parse(descriptor.path("digest").asText(""));
         } catch (IllegalArgumentException e) {
             throw new IngestException(what + ": " + e.getMessage(), e);
         }
     }
 
     private static OciLayer layer(JsonNode descriptor, String diffId) throws IngestException {
-        Sha256 digest = digestOf(descriptor, "manifest layer");
+        Digest digest = digestOf(descriptor, "manifest layer");
         String mediaType = descriptor.path("mediaType").asText("");
         OciLayer.Compression compression;
         if (GZIP_LAYER_TYPES.contains(mediaType)) {
@@ -68,7 +69,7 @@ final class ImageDocuments {
                     + "'; ingest reads only tar and tar+gzip layers (convert zstd layers to gzip first)");
         }
         try {
-            return new OciLayer(digest, descriptor.path("size").asLong(0), compression, Sha256.parse(diffId));
+            return new OciLayer(digest, descriptor.path("size").asLong(0), compression, Digest.parse(diffId));
         } catch (IllegalArgumentException e) {
             throw new IngestException("layer " + digest + ": " + e.getMessage(), e);
         }

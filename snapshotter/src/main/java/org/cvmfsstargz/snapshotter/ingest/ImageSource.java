@@ -2,6 +2,7 @@ package org.cvmfsstargz.snapshotter.ingest;
 
 import java.io.IOException;
 import java.io.InputStream;
+import org.cvmfsstargz.stargz.format.Digest;
 
 /**
  * Where {@code ingest} reads an image from: an OCI layout ({@link OciLayout}) or a registry
@@ -16,7 +17,7 @@ public interface ImageSource extends AutoCloseable {
     OciImage image() throws IngestException;
 
     /** Opens a blob's raw bytes; the caller verifies them and closes the stream. */
-    InputStream openBlob(Sha256 digest) throws IOException;
+    InputStream openBlob(Digest digest) throws IOException;
 
     @Override
     void close() throws IOException;

@@ -1,6 +1,7 @@
 package org.cvmfsstargz.snapshotter.ingest;
 
 import java.util.Objects;
+import org.cvmfsstargz.stargz.format.Digest;
 
 /**
  * One layer of an image, joined from the manifest's layer descriptor and the config's
@@ -13,7 +14,7 @@ import java.util.Objects;
  * @param compression how the blob is compressed, from the descriptor's media type
  * @param diffId the digest of the uncompressed tar
  */
-public record OciLayer(Sha256 digest, long size, Compression compression, Sha256 diffId) {
+public record OciLayer(Digest digest, long size, Compression compression, Digest diffId) {
 
     /** The layer compressions {@code ingest} reads. */
     public enum Compression { GZIP, NONE }

@@ -10,6 +10,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.cvmfsstargz.stargz.format.Digest;
 
 /**
  * An OCI image layout (directory or archive): picks the linux/amd64 image manifest from
@@ -50,14 +51,14 @@ public final class OciLayout implements ImageSource {
         Candidate chosen = choose(candidates);
         JsonNode manifest = readJson(blobName(chosen.digest()), chosen.digest());
         String manifestName = "manifest " + chosen.digest();
-        Sha256 configDigest = ImageDocuments.configDigest(manifest, manifestName);
+        Digest configDigest = ImageDocuments.configDigest(manifest, manifestName);
         JsonNode config = readJson(blobName(configDigest), configDigest);
         return ImageDocuments.image(manifest, manifestName, configDigest, config);
     }
 
     /** Opens a blob's raw bytes; the caller verifies them and closes the stream. */
     @Override
-    public InputStream openBlob(Sha256 digest) throws IOException {
+    public InputStream openBlob(Digest digest) throws IOException {
         return files.open(blobName(digest));
     }
 
@@ -66,7 +67,7 @@ public final class OciLayout implements ImageSource {
         files.close();
     }
 
-    private record Candidate(Sha256 digest, String os, String architecture) {}
+    private record Candidate(Digest digest, String os, String architecture) {}
 
     private void collect(JsonNode index, int depth, List<Candidate> out) throws IngestException {
         if (depth > MAX_NESTING) {
@@ -74,7 +75,7 @@ public final class OciLayout implements ImageSource {
         }
         for (JsonNode descriptor : index.path("manifests")) {
             String mediaType = descriptor.path("mediaType").asText("");
-            Sha256 digest = ImageDocuments.digestOf(descriptor, source + " index entry");
+            Digest digest = ImageDocuments.digestOf(descriptor, source + " index entry");
             if (INDEX_TYPES.contains(mediaType)) {
                 collect(readJson(blobName(digest), digest), depth + 1, out);
             } else if (MANIFEST_TYPES.contains(mediaType)) {
@@ -100,7 +101,7 @@ public final class OciLayout implements ImageSource {
                 + "; export the image for linux/amd64 (ctr images export --platform linux/amd64)");
     }
 
-    private JsonNode readJson(String name, Sha256 expected) throws IngestException {
+    private JsonNode readJson(String name, Digest expected) throws IngestException {
         byte[] bytes;
         try (InputStream in = files.open(name)) {
             bytes = in.readAllBytes();
@@ -108,7 +109,7 @@ public final class OciLayout implements ImageSource {
             throw new IngestException(source + ": cannot read " + name + ": " + e, e);
         }
         if (expected != null) {
-            Sha256 actual = Sha256.of(sha256().digest(bytes));
+            Digest actual = Digest.of(sha256().digest(bytes));
             if (!actual.equals(expected)) {
                 throw new IngestException(source + ": blob " + expected + " has digest " + actual
                         + "; the image is corrupt, export it again");
@@ -121,7 +122,7 @@ public final class OciLayout implements ImageSource {
         }
     }
 
-    private static String blobName(Sha256 digest) {
+    private static String blobName(Digest digest) {
         return "blobs/sha256/" + digest.hex();
     }
 

@@ -38,8 +38,8 @@ public final class RegistryImageSource implements ImageSource {
             ImageManifest manifest = client.resolve(reference);
             String manifestName = "manifest " + manifest.digest() + " of " + reference;
             JsonNode manifestJson = JSON.readTree(manifest.content());
-            Sha256 configDigest = ImageDocuments.configDigest(manifestJson, manifestName);
-            byte[] config = client.readBlob(reference, Digest.parse(configDigest.value()), MAX_CONFIG_BYTES);
+            Digest configDigest = ImageDocuments.configDigest(manifestJson, manifestName);
+            byte[] config = client.readBlob(reference, configDigest, MAX_CONFIG_BYTES);
             return ImageDocuments.image(manifestJson, manifestName, configDigest, JSON.readTree(config));
         } catch (RegistryException e) {
             throw new IngestException(e.getMessage(), e);
@@ -49,9 +49,9 @@ public final class RegistryImageSource implements ImageSource {
     }
 
     @Override
-    public InputStream openBlob(Sha256 digest) throws IOException {
+    public InputStream openBlob(Digest digest) throws IOException {
         try {
-            return client.openBlob(reference, Digest.parse(digest.value()));
+            return client.openBlob(reference, digest);
         } catch (RegistryException e) {
             throw new IOException(e.getMessage(), e);
         }

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.cvmfsstargz.stargz.format.Digest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +25,7 @@ class DuccLayoutWriterTest {
         }
     }
 
-    private static Path layerDir(Path output, Sha256 digest) {
+    private static Path layerDir(Path output, Digest digest) {
         return output.resolve(".layers").resolve(digest.hex().substring(0, 2)).resolve(digest.hex());
     }
 
@@ -39,7 +40,7 @@ class DuccLayoutWriterTest {
         assertThat(report.layersSkipped()).isZero();
         assertThat(out.resolve(".layers/.cvmfscatalog")).isRegularFile().isEmptyFile();
         for (int i = 0; i < 2; i++) {
-            Sha256 digest = image.layerDigests().get(i);
+            Digest digest = image.layerDigests().get(i);
             Path layer = layerDir(out, digest);
             assertThat(layer.getParent().resolve(".cvmfscatalog")).isRegularFile().isEmptyFile();
             assertThat(layer.resolve("layerfs/.cvmfscatalog")).isRegularFile().isEmptyFile();
@@ -101,7 +102,7 @@ class DuccLayoutWriterTest {
     @Test
     void aBlobWhoseBytesDoNotMatchItsDigestIsRefusedLeavingNoLayer() throws Exception {
         TestImage.Written image = new TestImage().layer(BASE).writeLayout(temp.resolve("image"));
-        Sha256 digest = image.layerDigests().getFirst();
+        Digest digest = image.layerDigests().getFirst();
         Path blob = image.path().resolve("blobs/sha256").resolve(digest.hex());
         byte[] bytes = Files.readAllBytes(blob);
         bytes[bytes.length - 5] ^= 0x01;
@@ -150,7 +151,7 @@ class DuccLayoutWriterTest {
                 .hasContent("ID=test\n");
     }
 
-    private static void assertNoLayerLeft(Path out, Sha256 digest) throws Exception {
+    private static void assertNoLayerLeft(Path out, Digest digest) throws Exception {
         Path shard = layerDir(out, digest).getParent();
         assertThat(layerDir(out, digest)).doesNotExist();
         if (Files.exists(shard)) {

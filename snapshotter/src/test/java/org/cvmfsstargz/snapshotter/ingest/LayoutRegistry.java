@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.cvmfsstargz.stargz.format.Digest;
 
 /**
  * Serves an OCI layout directory (as {@link TestImage} writes it) as one repository of a registry
@@ -49,7 +50,7 @@ final class LayoutRegistry implements AutoCloseable {
     }
 
     /** Serves {@code bytes} in place of blob {@code digest} from now on. */
-    void replace(Sha256 digest, byte[] bytes) {
+    void replace(Digest digest, byte[] bytes) {
         replaced.put(digest.value(), bytes.clone());
     }
 
@@ -94,7 +95,7 @@ final class LayoutRegistry implements AutoCloseable {
         if (replaced.containsKey(digest)) {
             return replaced.get(digest);
         }
-        Path file = layout.resolve("blobs/sha256").resolve(Sha256.parse(digest).hex());
+        Path file = layout.resolve("blobs/sha256").resolve(Digest.parse(digest).hex());
         return Files.isRegularFile(file) ? Files.readAllBytes(file) : null;
     }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import org.cvmfsstargz.stargz.format.Digest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,7 +42,7 @@ class OciLayoutTest {
             new DuccLayoutWriter(out, new LayerUnpacker()).write(layout, IngestListener.NONE);
         }
 
-        Sha256 digest = image.layerDigests().getFirst();
+        Digest digest = image.layerDigests().getFirst();
         assertThat(out.resolve(".layers").resolve(digest.hex().substring(0, 2)).resolve(digest.hex())
                 .resolve("layerfs/hello")).hasContent("world");
     }

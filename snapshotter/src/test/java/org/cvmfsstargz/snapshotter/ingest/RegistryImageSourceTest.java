@@ -15,6 +15,7 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.cvmfsstargz.stargz.format.Digest;
 import org.cvmfsstargz.stargz.registry.ImageReference;
 import org.cvmfsstargz.stargz.registry.RegistryClient;
 import org.cvmfsstargz.stargz.registry.RegistryOptions;
@@ -64,7 +65,7 @@ class RegistryImageSourceTest {
     @Test
     void aLayerBlobCorruptedByTheRegistryIsRefusedAndNoLayerIsPlaced() throws Exception {
         TestImage.Written image = new TestImage().layer(BASE).uncompressed().writeLayout(temp.resolve("image"));
-        Sha256 layer = image.layerDigests().getFirst();
+        Digest layer = image.layerDigests().getFirst();
         byte[] flipped = Files.readAllBytes(image.path().resolve("blobs/sha256").resolve(layer.hex()));
         flipped[indexOf(flipped, "ID=test".getBytes(StandardCharsets.UTF_8))] ^= 1; // os-release's content
         Path out = temp.resolve("out");

@@ -14,6 +14,7 @@ import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.cvmfsstargz.stargz.format.Digest;
 
 /** Writes a small OCI image layout (or archive) for tests: layer tars in, digests out. */
 final class TestImage {
@@ -27,7 +28,7 @@ final class TestImage {
     private String created = "2024-05-06T07:08:09Z";
 
     /** What was written: the digests the test expects to see in the output. */
-    record Written(Path path, Sha256 configDigest, List<Sha256> layerDigests, List<Sha256> diffIds,
+    record Written(Path path, Digest configDigest, List<Digest> layerDigests, List<Digest> diffIds,
             List<Long> diffSizes) {}
 
     TestImage layer(byte[] tar) {
@@ -62,15 +63,15 @@ final class TestImage {
 
     Written writeLayout(Path dir) throws IOException {
         Files.createDirectories(dir.resolve("blobs/sha256"));
-        List<Sha256> layerDigests = new ArrayList<>();
-        List<Sha256> diffIds = new ArrayList<>();
+        List<Digest> layerDigests = new ArrayList<>();
+        List<Digest> diffIds = new ArrayList<>();
         List<Long> sizes = new ArrayList<>();
         ArrayNode layerDescriptors = JSON.createArrayNode();
         String mediaType = layerMediaType != null ? layerMediaType
                 : gzip ? "application/vnd.oci.image.layer.v1.tar+gzip" : "application/vnd.oci.image.layer.v1.tar";
         for (byte[] tar : tars) {
             byte[] blob = gzip ? gzip(tar) : tar;
-            Sha256 digest = blob(dir, blob);
+            Digest digest = blob(dir, blob);
             layerDigests.add(digest);
             diffIds.add(wrongDiffIds ? digestOf(new byte[] {1}) : digestOf(tar));
             sizes.add((long) tar.length);
@@ -82,7 +83,7 @@ final class TestImage {
         ArrayNode ids = rootfs.putArray("diff_ids");
         diffIds.forEach(d -> ids.add(d.value()));
         byte[] configBytes = JSON.writeValueAsBytes(config);
-        Sha256 configDigest = blob(dir, configBytes);
+        Digest configDigest = blob(dir, configBytes);
 
         ObjectNode manifest = JSON.createObjectNode().put("schemaVersion", 2)
                 .put("mediaType", "application/vnd.oci.image.manifest.v1+json");
@@ -130,8 +131,8 @@ final class TestImage {
                 layout.diffSizes());
     }
 
-    static Sha256 digestOf(byte[] bytes) {
-        return Sha256.of(OciLayout.sha256().digest(bytes));
+    static Digest digestOf(byte[] bytes) {
+        return Digest.of(OciLayout.sha256().digest(bytes));
     }
 
     static byte[] gzip(byte[] bytes) throws IOException {
@@ -142,13 +143,13 @@ final class TestImage {
         return out.toByteArray();
     }
 
-    private static Sha256 blob(Path dir, byte[] bytes) throws IOException {
-        Sha256 digest = digestOf(bytes);
+    private static Digest blob(Path dir, byte[] bytes) throws IOException {
+        Digest digest = digestOf(bytes);
         Files.write(dir.resolve("blobs/sha256").resolve(digest.hex()), bytes);
         return digest;
     }
 
-    private static ObjectNode descriptor(String mediaType, Sha256 digest, long size) {
+    private static ObjectNode descriptor(String mediaType, Digest digest, long size) {
         ObjectNode d = JSON.createObjectNode();
         d.put("mediaType", mediaType).put("digest", digest.value()).put("size", size);
         return d;
