@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.cvmfsstargz.it.support.CriImageClient;
 import org.cvmfsstargz.it.support.OciImageBuilder;
 import org.cvmfsstargz.it.support.OciImageBuilder.Image;
@@ -22,6 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.cvmfsstargz.snapshotter.core.dirs.LocalTree;
 
 /**
  * Images whose layers {@code ingest} published in a directory standing in for a CVMFS
@@ -155,7 +155,8 @@ class CvmfsEndToEndIT {
         Image image = image(node.imageName("it/mixed:1"));
         node.ingest(image, REPOSITORY);
         String top = image.layerDigests().getLast();
-        deleteTree(node.layerDir(REPOSITORY, top));
+        LocalTree.delete(node.layerDir(REPOSITORY, top));
+        assertThat(Files.exists(node.layerDir(REPOSITORY, top), LinkOption.NOFOLLOW_LINKS)).isFalse();
         node.publish(image);
 
         node.rpull(image);
@@ -261,14 +262,5 @@ class CvmfsEndToEndIT {
             }
         }
         return blob;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-        assertThat(Files.exists(dir, LinkOption.NOFOLLOW_LINKS)).isFalse();
     }
 }

@@ -2,17 +2,15 @@ package org.cvmfsstargz.it.support;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import org.cvmfsstargz.snapshotter.core.dirs.LocalTree;
 
 /**
  * One change to a directory tree, applied relative to a root: the vocabulary of containerd's
@@ -129,26 +127,7 @@ public sealed interface FsChange {
     record RemoveAll(String path) implements FsChange {
         @Override
         public void apply(Path root) throws IOException {
-            Path target = under(root, path);
-            if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-                return;
-            }
-            Files.walkFileTree(target, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.delete(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException failure) throws IOException {
-                    if (failure != null) {
-                        throw failure;
-                    }
-                    Files.delete(dir);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
+            LocalTree.delete(under(root, path));
         }
     }
 
