@@ -9,12 +9,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.LongAdder;
 import org.cvmfsstargz.cvmfs.probe.DeadlineCalls;
 import org.cvmfsstargz.cvmfs.probe.ProbeResult;
 import org.cvmfsstargz.cvmfs.probe.RepositoryProbe;
@@ -60,15 +58,11 @@ public final class CvmfsLayerSource implements LayerSource {
 
     private static final int CACHED_PLANS = 512;
 
-    /** What became of the layers offered to this source, counted for metrics. */
-    public enum Outcome { PROVIDED, NO_DIGEST, INVALID_DIGEST, NOT_PUBLISHED, UNAVAILABLE, NOT_STACKABLE }
-
     private final List<Repository> repositories;
     private final DeadlineCalls calls;
     private final RepositoryProbe probe;
     private final WhiteoutScan scan;
     private final UnavailableRepositories unavailable;
-    private final Map<Outcome, LongAdder> outcomes = new EnumMap<>(Outcome.class);
     private final Map<Path, WhiteoutPlan> plans = Collections.synchronizedMap(
             new LinkedHashMap<>(16, 0.75f, true) {
                 @Override
@@ -89,9 +83,6 @@ public final class CvmfsLayerSource implements LayerSource {
         this.probe = probe;
         this.scan = scan;
         this.unavailable = new UnavailableRepositories(unavailableLogInterval, clock);
-        for (Outcome outcome : Outcome.values()) {
-            outcomes.put(outcome, new LongAdder());
-        }
     }
 
     public static CvmfsLayerSource of(CvmfsConfig config) {
@@ -115,14 +106,14 @@ public final class CvmfsLayerSource implements LayerSource {
     public LayerClaim claim(LayerRequest request) throws IOException {
         Optional<String> label = RemoteLabels.layerDigest(request.labels());
         if (label.isEmpty()) {
-            return notMine(Outcome.NO_DIGEST, "no layer digest label (" + RemoteLabels.CRI_LAYER_DIGEST + " or "
+            return notMine(DeclineReason.NO_DIGEST, "no layer digest label (" + RemoteLabels.CRI_LAYER_DIGEST + " or "
                     + RemoteLabels.STARGZ_DIGEST + ")");
         }
         LayerDigest digest;
         try {
             digest = LayerDigest.parse(label.get());
         } catch (IllegalArgumentException e) {
-            return notMine(Outcome.INVALID_DIGEST, e.getMessage());
+            return notMine(DeclineReason.INVALID_DIGEST, e.getMessage());
         }
         List<String> reasons = new ArrayList<>();
         boolean anyUnavailable = false;
@@ -139,7 +130,7 @@ public final class CvmfsLayerSource implements LayerSource {
                 }
             }
         }
-        return notMine(anyUnavailable ? Outcome.UNAVAILABLE : Outcome.NOT_PUBLISHED, String.join("; ", reasons));
+        return notMine(anyUnavailable ? DeclineReason.UNAVAILABLE : DeclineReason.NOT_PUBLISHED, String.join("; ", reasons));
     }
 
     private LayerClaim provide(LayerRequest request, Repository repository, Path layerDir) throws IOException {
@@ -148,10 +139,10 @@ public final class CvmfsLayerSource implements LayerSource {
             plan = plan(repository, layerDir);
         } catch (IOException e) {
             unavailable.report(repository, e.getMessage());
-            return notMine(Outcome.UNAVAILABLE, "cannot read the whiteout markers of " + layerDir + ": " + e.getMessage());
+            return notMine(DeclineReason.UNAVAILABLE, "cannot read the whiteout markers of " + layerDir + ": " + e.getMessage());
         }
         if (!request.parent().isEmpty() && plan.opaque().contains(Path.of(""))) {
-            return notMine(Outcome.NOT_STACKABLE, layerDir + " makes its root directory opaque, which overlayfs"
+            return notMine(DeclineReason.NOT_STACKABLE, layerDir + " makes its root directory opaque, which overlayfs"
                     + " cannot express on top of other layers");
         }
         try {
@@ -163,7 +154,6 @@ public final class CvmfsLayerSource implements LayerSource {
             undo(request);
             throw e;
         }
-        outcomes.get(Outcome.PROVIDED).increment();
         return new LayerClaim.Remote(NAME, Map.of(REPOSITORY_LABEL, repository.name(),
                 LAYER_DIR_LABEL, layerDir.toString()));
     }
@@ -192,24 +182,8 @@ public final class CvmfsLayerSource implements LayerSource {
         }
     }
 
-    private LayerClaim notMine(Outcome outcome, String reason) {
-        outcomes.get(outcome).increment();
-        DeclineReason code = switch (outcome) {
-            case NO_DIGEST -> DeclineReason.NO_DIGEST;
-            case INVALID_DIGEST -> DeclineReason.INVALID_DIGEST;
-            case NOT_PUBLISHED -> DeclineReason.NOT_PUBLISHED;
-            case UNAVAILABLE -> DeclineReason.UNAVAILABLE;
-            case NOT_STACKABLE -> DeclineReason.NOT_STACKABLE;
-            case PROVIDED -> throw new IllegalArgumentException("a provided layer is not declined");
-        };
+    private static LayerClaim notMine(DeclineReason code, String reason) {
         return new LayerClaim.NotMine(reason, code);
-    }
-
-    /** How many layers ended in each outcome since start. */
-    public Map<Outcome, Long> outcomes() {
-        Map<Outcome, Long> counts = new EnumMap<>(Outcome.class);
-        outcomes.forEach((outcome, adder) -> counts.put(outcome, adder.sum()));
-        return counts;
     }
 
     /** How often each repository was unavailable since start, by repository name. */

@@ -1,6 +1,7 @@
 package org.cvmfsstargz.snapshotter.source.cvmfs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,7 +21,6 @@ import org.cvmfsstargz.snapshotter.source.DeclineReason;
 import org.cvmfsstargz.snapshotter.source.LayerClaim;
 import org.cvmfsstargz.snapshotter.source.LayerRequest;
 import org.cvmfsstargz.snapshotter.source.RemoteLabels;
-import org.cvmfsstargz.snapshotter.source.cvmfs.CvmfsLayerSource.Outcome;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -95,8 +95,19 @@ class CvmfsLayerSourceTest {
         assertThat(isWhiteout(snapshotDir.resolve("up/etc/.wh.gone"))).isTrue();
         assertThat(isWhiteout(snapshotDir.resolve("dn/etc/gone"))).isTrue();
         assertThat(Files.isDirectory(snapshotDir.resolve("dn/data"))).isTrue();
-        assertThat(source.outcomes()).containsEntry(Outcome.PROVIDED, 1L);
         assertThat(layerfs.resolve("etc/.wh.gone")).as("the repository is only read").exists();
+    }
+
+    @Test
+    void aFailureWhileTranslatingLeavesTheDirectoryAsTheCoreMadeItForThePull() throws Exception {
+        Path layerfs = publish("repo.example", HEX);
+        Files.createFile(snapshotDir.resolve("up")); // a directory cannot be renamed onto it
+        CvmfsLayerSource source = source("repo.example");
+
+        assertThatThrownBy(() -> source.claim(criRequest("sha256:parent"))).isInstanceOf(IOException.class);
+
+        assertUntouched();
+        assertThat(layerfs.resolve(".cvmfscatalog")).as("the repository is only read").exists();
     }
 
     @Test
@@ -129,7 +140,6 @@ class CvmfsLayerSourceTest {
                     assertThat(n.code()).isEqualTo(DeclineReason.NOT_PUBLISHED);
                 });
         assertUntouched();
-        assertThat(source.outcomes()).containsEntry(Outcome.NOT_PUBLISHED, 1L);
         assertThat(source.unavailableCounts()).isEmpty();
     }
 
@@ -149,7 +159,6 @@ class CvmfsLayerSourceTest {
                     assertThat(n.reason()).contains("no layer digest label");
                     assertThat(n.code()).isEqualTo(DeclineReason.NO_DIGEST);
                 });
-        assertThat(source.outcomes()).containsEntry(Outcome.INVALID_DIGEST, 4L).containsEntry(Outcome.NO_DIGEST, 1L);
         assertUntouched();
     }
 
@@ -162,9 +171,9 @@ class CvmfsLayerSourceTest {
                     assertThat(n.reason()).contains("absent.example unavailable").contains("does not exist");
                     assertThat(n.code()).isEqualTo(DeclineReason.UNAVAILABLE);
                 });
-        source.claim(criRequest(""));
+        assertThat(source.claim(criRequest(""))).isInstanceOfSatisfying(LayerClaim.NotMine.class,
+                n -> assertThat(n.code()).isEqualTo(DeclineReason.UNAVAILABLE));
         assertThat(source.unavailableCounts()).containsExactly(Map.entry("absent.example", 2L));
-        assertThat(source.outcomes()).containsEntry(Outcome.UNAVAILABLE, 2L);
         assertUntouched();
     }
 
