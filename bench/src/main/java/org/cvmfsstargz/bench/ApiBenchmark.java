@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -32,27 +31,7 @@ public final class ApiBenchmark {
 
     public static void main(String[] args) {
         NETTY.setLevel(java.util.logging.Level.SEVERE);
-        if (Arrays.asList(args).contains("--help")) {
-            System.out.print(BenchOptions.USAGE);
-            return;
-        }
-        BenchOptions options;
-        try {
-            options = BenchOptions.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("api-bench: " + e.getMessage());
-            System.err.print(BenchOptions.USAGE);
-            System.exit(2);
-            return;
-        }
-        int status;
-        try {
-            status = run(options);
-        } catch (IOException | IllegalStateException e) {
-            System.err.println("api-bench: " + e.getMessage());
-            status = 1;
-        }
-        System.exit(status);
+        BenchMain.run("api-bench", BenchOptions.USAGE, args, BenchOptions::parse, ApiBenchmark::run);
     }
 
     private static int run(BenchOptions options) throws IOException {

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.cvmfsstargz.bench.BenchMain;
 import org.cvmfsstargz.bench.HostFacts;
 import org.cvmfsstargz.it.support.CountingProxy;
 import org.cvmfsstargz.it.support.DaemonProcess;
@@ -44,30 +45,7 @@ public final class CvmfsStartupBenchmark {
     private CvmfsStartupBenchmark() {}
 
     public static void main(String[] args) {
-        if (Arrays.asList(args).contains("--help")) {
-            System.out.print(StartupOptions.USAGE);
-            return;
-        }
-        StartupOptions options;
-        try {
-            options = StartupOptions.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("cvmfs-bench: " + e.getMessage());
-            System.err.print(StartupOptions.USAGE);
-            System.exit(2);
-            return;
-        }
-        int status;
-        try {
-            status = run(options);
-        } catch (IOException | IllegalStateException e) {
-            System.err.println("cvmfs-bench: " + e.getMessage());
-            status = 1;
-        } catch (InterruptedException e) {
-            System.err.println("cvmfs-bench: interrupted");
-            status = 1;
-        }
-        System.exit(status);
+        BenchMain.run("cvmfs-bench", StartupOptions.USAGE, args, StartupOptions::parse, CvmfsStartupBenchmark::run);
     }
 
     private static int run(StartupOptions options) throws IOException, InterruptedException {
