@@ -191,6 +191,7 @@ public final class CountingProxy implements AutoCloseable {
                 out.write(head.get().raw());
                 out.flush();
                 HttpFraming.relayBody(in, out, HttpFraming.requestFraming(head.get()), new AtomicLong());
+                out.flush();
             }
             registry.shutdownOutput();
         } catch (IOException e) {
@@ -214,8 +215,8 @@ public final class CountingProxy implements AutoCloseable {
                 }
                 int status = HttpFraming.status(head.get());
                 out.write(head.get().raw());
-                out.flush();
                 if (status / 100 == 1 && status != 101) {
+                    out.flush(); // an interim answer (100 Continue) goes through at once
                     continue;
                 }
                 Pending request = pending.poll(PAIRING_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -227,8 +228,11 @@ public final class CountingProxy implements AutoCloseable {
                 try {
                     HttpFraming.relayBody(in, out, framing, served);
                 } finally {
+                    // Counted before the client can see the response end: a test that resets the
+                    // counts after a call returns must not find that call counted afterwards.
                     exchanges.add(new Exchange(request.method(), request.target(), status, served.get()));
                 }
+                out.flush();
                 if (framing instanceof Framing.UntilClose || status == 101) {
                     break;
                 }

@@ -118,7 +118,8 @@ final class HttpFraming {
     /**
      * Copies one body delimited by {@code framing} from {@code in} to {@code out}, adding each
      * payload byte to {@code served} as it goes, so a body cut short is still counted as far as it
-     * got. Chunk sizes and trailers are copied too but not counted.
+     * got. Chunk sizes and trailers are copied too but not counted. Does not flush: the caller
+     * decides what must happen before the peer sees the end of the body.
      */
     static void relayBody(InputStream in, OutputStream out, Framing framing, AtomicLong served) throws IOException {
         switch (framing) {
@@ -127,7 +128,6 @@ final class HttpFraming {
             case Framing.UntilClose untilClose -> copy(in, out, Long.MAX_VALUE, served, false);
             case Framing.Chunked chunked -> relayChunks(in, out, served);
         }
-        out.flush();
     }
 
     private static void relayChunks(InputStream in, OutputStream out, AtomicLong served) throws IOException {
