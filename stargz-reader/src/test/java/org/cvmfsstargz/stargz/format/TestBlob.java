@@ -24,36 +24,36 @@ import java.util.zip.GZIPOutputStream;
  * optional {@code innerOffset} grouping), a 51- or 47-byte footer. Hooks edit the TOC entries or
  * its JSON text to plant traps. Not thread-safe.
  */
-final class TestBlob {
-    static final String MODTIME = "2024-01-02T03:04:05Z";
+public final class TestBlob {
+    public static final String MODTIME = "2024-01-02T03:04:05Z";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** A written blob and what a test needs to know about it. */
-    record Built(byte[] blob, byte[] tocJson, long tocOffset, Footer.Format format) {
-        Digest tocDigest() {
+    public record Built(byte[] blob, byte[] tocJson, long tocOffset, Footer.Format format) {
+        public Digest tocDigest() {
             return Digest.sha256(tocJson);
         }
 
-        Footer footer() throws CorruptLayerException {
+        public Footer footer() throws CorruptLayerException {
             return Footer.parse(Arrays.copyOfRange(blob, Math.max(0, blob.length - Footer.MAX_SIZE), blob.length),
                     blob.length);
         }
 
-        byte[] tocSection() throws CorruptLayerException {
+        public byte[] tocSection() throws CorruptLayerException {
             Footer footer = footer();
             return Arrays.copyOfRange(blob, (int) footer.tocOffset(), blob.length - footer.size());
         }
 
-        Toc read() throws CorruptLayerException {
+        public Toc read() throws CorruptLayerException {
             return read(TocLimits.defaults(), Optional.of(tocDigest()));
         }
 
-        Toc read(TocLimits limits, Optional<Digest> expected) throws CorruptLayerException {
+        public Toc read(TocLimits limits, Optional<Digest> expected) throws CorruptLayerException {
             return new TocReader(limits).read(tocSection(), footer(), blob.length, expected);
         }
 
         /** The file's content, read chunk by chunk from the blob through the verifier. */
-        byte[] content(Toc toc, TocEntry file) throws CorruptLayerException {
+        public byte[] content(Toc toc, TocEntry file) throws CorruptLayerException {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             for (Chunk chunk : toc.chunks(file.inode())) {
                 byte[] compressed = Arrays.copyOfRange(blob, (int) chunk.offset(), (int) chunk.compressedEnd());
@@ -74,7 +74,7 @@ final class TestBlob {
     private Consumer<List<Map<String, Object>>> entryEdit = entries -> { };
     private UnaryOperator<String> jsonEdit = UnaryOperator.identity();
 
-    static TestBlob layer() {
+    public static TestBlob layer() {
         return new TestBlob();
     }
 
@@ -82,7 +82,7 @@ final class TestBlob {
      * A blob whose TOC is {@code json} verbatim, after 64 KiB of incompressible payload bytes in
      * one gzip member at offset 0 (so offsets below about 65,000 are inside the data region).
      */
-    static Built withToc(String json) {
+    public static Built withToc(String json) {
         ByteArrayOutputStream blob = new ByteArrayOutputStream();
         byte[] filler = new byte[64 << 10];
         new Random(42).nextBytes(filler);
@@ -94,69 +94,69 @@ final class TestBlob {
         return finish(blob, json.getBytes(StandardCharsets.UTF_8), Footer.Format.ESTARGZ);
     }
 
-    TestBlob dir(String name) {
+    public TestBlob dir(String name) {
         return add("dir", name, null, null, Map.of());
     }
 
-    TestBlob file(String name, byte[] content) {
+    public TestBlob file(String name, byte[] content) {
         return add("reg", name, content, null, Map.of());
     }
 
-    TestBlob file(String name, String content) {
+    public TestBlob file(String name, String content) {
         return file(name, content.getBytes(StandardCharsets.UTF_8));
     }
 
     /** A file with extra or overriding TOC keys, e.g. {@code uid}, {@code userName}, {@code xattrs}. */
-    TestBlob file(String name, String content, Map<String, Object> extra) {
+    public TestBlob file(String name, String content, Map<String, Object> extra) {
         return add("reg", name, content.getBytes(StandardCharsets.UTF_8), null, extra);
     }
 
-    TestBlob symlink(String name, String target) {
+    public TestBlob symlink(String name, String target) {
         return add("symlink", name, null, target, Map.of());
     }
 
-    TestBlob hardlink(String name, String target) {
+    public TestBlob hardlink(String name, String target) {
         return add("hardlink", name, null, target, Map.of());
     }
 
-    TestBlob fifo(String name) {
+    public TestBlob fifo(String name) {
         return add("fifo", name, null, null, Map.of());
     }
 
-    TestBlob device(String type, String name, int major, int minor) {
+    public TestBlob device(String type, String name, int major, int minor) {
         items.add(new Item(type, name, null, null, major, minor, Map.of()));
         return this;
     }
 
     /** The landmark file, one byte 0x0f, always at the start of its own gzip member. */
-    TestBlob landmark(String name) {
+    public TestBlob landmark(String name) {
         return add("reg", name, new byte[] {0x0f}, null, Map.of("landmark", true));
     }
 
-    TestBlob chunkSize(int size) {
+    public TestBlob chunkSize(int size) {
         this.chunkSize = size;
         return this;
     }
 
     /** Lets payloads share a gzip member until it holds this many uncompressed bytes ({@code innerOffset}). */
-    TestBlob minChunkSize(int size) {
+    public TestBlob minChunkSize(int size) {
         this.minChunkSize = size;
         return this;
     }
 
-    TestBlob legacyFooter() {
+    public TestBlob legacyFooter() {
         this.format = Footer.Format.LEGACY_STARGZ;
         return this;
     }
 
     /** Edits the TOC entries (maps in TOC order) before they are serialised. */
-    TestBlob editEntries(Consumer<List<Map<String, Object>>> edit) {
+    public TestBlob editEntries(Consumer<List<Map<String, Object>>> edit) {
         this.entryEdit = edit;
         return this;
     }
 
     /** Edits the serialised TOC JSON text. */
-    TestBlob editJson(UnaryOperator<String> edit) {
+    public TestBlob editJson(UnaryOperator<String> edit) {
         this.jsonEdit = edit;
         return this;
     }
@@ -166,7 +166,7 @@ final class TestBlob {
         return this;
     }
 
-    Built build() {
+    public Built build() {
         TarGzWriter.Members members = new TarGzWriter.Members();
         List<Map<String, Object>> entries = new ArrayList<>();
         for (Item item : items) {
@@ -253,7 +253,7 @@ final class TestBlob {
         return entry;
     }
 
-    static String base64(String value) {
+    public static String base64(String value) {
         return Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8));
     }
 
