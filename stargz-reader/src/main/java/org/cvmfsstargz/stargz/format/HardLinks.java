@@ -11,7 +11,8 @@ import java.util.List;
 /**
  * The hard links of a TOC, kept by target path until every entry is known, then resolved to the
  * node they share (following links to links, so a target may come later in the TOC than its
- * link). Build-time only; not thread-safe.
+ * link). A link that comes after its target gives the shared node its own owner, mode, time and
+ * xattrs, in TOC order, because that is what unpacking the layer's tar does. Build-time only; not thread-safe.
  */
 final class HardLinks {
     private record Pending(int node, String name, byte[][] target) {
@@ -58,6 +59,9 @@ final class HardLinks {
         }
         for (int i = 0; i < resolved.length; i++) {
             nodes.link(pending.get(i).node(), resolved[i]);
+            if (pending.get(i).node() > resolved[i]) { // in tar order, the header unpacked last wins
+                nodes.applyLinkHeader(pending.get(i).node(), resolved[i]);
+            }
         }
     }
 

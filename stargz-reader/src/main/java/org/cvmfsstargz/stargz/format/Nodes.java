@@ -191,6 +191,22 @@ final class Nodes {
             xattrs.put(node, values);
         }
 
+        /**
+         * Gives {@code target} the owner, mode, time and extended attributes of hard-link entry
+         * {@code link}, as unpacking does: containerd links the name, then applies the link's own
+         * tar header (chown, chmod, xattrs, times) to the inode both names share.
+         */
+        void applyLinkHeader(int link, int target) {
+            attrIds[target] = attrIds[link];
+            modTimes[target] = modTimes[link];
+            Map<String, byte[]> linkXattrs = xattrs.get(link);
+            if (linkXattrs != null) {
+                Map<String, byte[]> merged = new java.util.LinkedHashMap<>(xattrs.getOrDefault(target, Map.of()));
+                merged.putAll(linkXattrs);
+                xattrs.put(target, merged);
+            }
+        }
+
         String path(int node) {
             return Nodes.path(node, parents, nameIds, names::string);
         }

@@ -2,28 +2,28 @@ package org.cvmfsstargz.stargz.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
 import java.net.http.HttpResponse;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.cvmfsstargz.stargz.format.Digest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A client of the OCI distribution API for pulling: resolves an image reference to one
- * platform's manifest, and reads blobs whole, as a stream, or by byte range. Authentication,
- * redirects, retries and the plain-HTTP policy are the {@link RegistryTransport}'s.
+ * platform's manifest, and reads blobs whole, as a stream, or by byte ranges. Authentication,
+ * redirects, retries and the plain-HTTP policy are the {@link RegistryTransport}'s; mirrors are
+ * tried before the registry ({@link Endpoints}); ranged reads, with their multi-range and
+ * storage-redirect handling, are the {@link BlobRangeReader}'s.
  *
  * <p>Verification: manifests are checked against the digest they were pulled by, or the
  * {@code Docker-Content-Digest} the registry sends; {@link #readBlob} checks whole blobs;
- * {@link #openBlob} and {@link #readRange} return bytes as served, for the caller to check.
+ * {@link #openBlob}, {@link #readRange} and {@link #readRanges} return bytes as served, for the
+ * caller to check.
  *
  * <p>Thread-safe; share one per process. The caller closes it.
  */
@@ -34,18 +34,21 @@ public final class RegistryClient implements AutoCloseable {
     private static final int MAX_MANIFEST_BYTES = 4 << 20;
     private static final int MAX_NESTING = 4;
     private static final int MAX_ARRAY = Integer.MAX_VALUE - 16;
-    private static final Pattern CONTENT_RANGE = Pattern.compile("bytes\\s+(\\d+)-(\\d+)/(\\d+|\\*)");
 
     private final RegistryTransport transport;
+    private final Endpoints endpoints;
+    private final BlobRangeReader ranges;
 
     /** A client with {@code options}. */
     public RegistryClient(RegistryOptions options) {
         this(options, InstantSource.system());
     }
 
-    /** A client whose token expiry follows {@code clock} (tests). */
+    /** A client whose token, storage URL and warning expiry follows {@code clock} (tests). */
     RegistryClient(RegistryOptions options, InstantSource clock) {
         this.transport = new RegistryTransport(options, clock);
+        this.endpoints = new Endpoints(options, transport.policy(), clock);
+        this.ranges = new BlobRangeReader(transport, endpoints, new BlobLocations(clock), options.forceSingleRange());
     }
 
     /** The linux/amd64 manifest of {@code reference}; see {@link #resolve(ImageReference, Platform)}. */
@@ -82,14 +85,17 @@ public final class RegistryClient implements AutoCloseable {
             throw new IllegalArgumentException("maxBytes must be 1.." + MAX_ARRAY + ", got " + maxBytes);
         }
         String what = blobWhat(repository, digest);
-        HttpResponse<InputStream> response = transport.send(blobCall("GET", repository, digest, Map.of()));
-        byte[] bytes = readBounded(response, maxBytes, what);
-        Digest actual = Digest.sha256(bytes);
-        if (!actual.equals(digest)) {
-            throw new RegistryException(RegistryException.Kind.INVALID_CONTENT, what + " has digest " + actual
-                    + "; the registry served corrupt content");
-        }
-        return bytes;
+        return endpoints.first(repository, what, endpoint -> {
+            HttpResponse<InputStream> response = transport.send(blobCall(endpoint, "GET", repository, digest,
+                    Map.of()));
+            byte[] bytes = readBounded(response, maxBytes, what);
+            Digest actual = Digest.sha256(bytes);
+            if (!actual.equals(digest)) {
+                throw new RegistryException(RegistryException.Kind.INVALID_CONTENT, what + " has digest " + actual
+                        + "; " + RegistryException.redacted(response.uri()) + " served corrupt content");
+            }
+            return bytes;
+        });
     }
 
     /**
@@ -97,39 +103,35 @@ public final class RegistryClient implements AutoCloseable {
      * stream. Failures after the headers arrive surface as {@link IOException}s from the stream.
      */
     public InputStream openBlob(ImageReference repository, Digest digest) throws RegistryException {
-        return transport.send(blobCall("GET", repository, digest, Map.of())).body();
+        return endpoints.first(repository, blobWhat(repository, digest),
+                endpoint -> transport.send(blobCall(endpoint, "GET", repository, digest, Map.of())).body());
     }
 
     /**
-     * Bytes {@code [offset, offset + length)} of the blob, fewer only where the blob ends first.
-     * A registry that ignores {@code Range} and answers 200 still works: the slice is taken from
-     * the whole body.
+     * Bytes {@code [offset, offset + length)} of the blob, fewer only where the blob ends first
+     * (none at or past its end). A registry that ignores {@code Range} and answers 200 still
+     * works: the slice is taken from the whole body.
      */
     public byte[] readRange(ImageReference repository, Digest digest, long offset, int length)
             throws RegistryException {
-        if (offset < 0 || length <= 0 || offset > Long.MAX_VALUE - length) {
-            throw new IllegalArgumentException("bad range offset=" + offset + " length=" + length);
-        }
-        String what = blobWhat(repository, digest) + " bytes " + offset + "-" + (offset + length - 1);
-        HttpResponse<InputStream> response = transport.send(blobCall("GET", repository, digest, Map.of(
-                "Range", "bytes=" + offset + "-" + (offset + length - 1), "Accept-Encoding", "identity")));
-        try (InputStream body = response.body()) {
-            if (response.statusCode() == 206) {
-                checkContentRange(response, offset, what);
-            } else {
-                LOG.debug("registry ignored Range, taking the slice from the whole blob url={} offset={} length={}",
-                        RegistryException.redacted(response.uri()), offset, length);
-                try {
-                    body.skipNBytes(offset);
-                } catch (EOFException e) {
-                    return new byte[0]; // the blob ends before offset
-                }
-            }
-            return body.readNBytes(length);
-        } catch (IOException e) {
-            throw new RegistryException(RegistryException.Kind.UNREACHABLE, what + ": reading "
-                    + RegistryException.redacted(response.uri()) + " failed: " + e, e);
-        }
+        return ranges.read(repository, digest, List.of(new ByteRange(offset, length))).getFirst();
+    }
+
+    /**
+     * The bytes of each of {@code ranges} of the blob, in the same order, each exactly its length
+     * unless the blob ends first. Sent as one GET with several ranges ({@value
+     * BlobRangeReader#MAX_RANGES_PER_REQUEST} at most per request, adjacent ones merged), or one
+     * GET per range where the registry refuses that or {@link RegistryOptions#forceSingleRange()}
+     * says so. Whatever the server's answer (parts in any order or merged, one covering range, the
+     * whole blob), bytes are placed by offset, and an answer missing a requested byte fails.
+     *
+     * @param ranges sorted by offset, not overlapping (adjacent is fine)
+     * @throws IllegalArgumentException if {@code ranges} are unsorted or overlap
+     * @throws RegistryException {@code INVALID_CONTENT} if the answer lacks requested bytes
+     */
+    public List<byte[]> readRanges(ImageReference repository, Digest digest, List<ByteRange> ranges)
+            throws RegistryException {
+        return this.ranges.read(repository, digest, ranges);
     }
 
     /**
@@ -139,8 +141,13 @@ public final class RegistryClient implements AutoCloseable {
      */
     public long blobSize(ImageReference repository, Digest digest) throws RegistryException {
         String what = blobWhat(repository, digest);
+        return endpoints.first(repository, what, endpoint -> blobSize(endpoint, repository, digest, what));
+    }
+
+    private long blobSize(Endpoint endpoint, ImageReference repository, Digest digest, String what)
+            throws RegistryException {
         try {
-            HttpResponse<InputStream> head = transport.send(blobCall("HEAD", repository, digest, Map.of()));
+            HttpResponse<InputStream> head = transport.send(blobCall(endpoint, "HEAD", repository, digest, Map.of()));
             RegistryTransport.discard(head);
             Optional<Long> length = head.headers().firstValueAsLong("Content-Length").stream().boxed()
                     .filter(n -> n >= 0).findFirst();
@@ -153,13 +160,13 @@ public final class RegistryClient implements AutoCloseable {
             }
             LOG.debug("HEAD refused, sizing the blob with a ranged GET url={} status={}", what, e.status());
         }
-        HttpResponse<InputStream> get = transport.send(blobCall("GET", repository, digest,
+        HttpResponse<InputStream> get = transport.send(blobCall(endpoint, "GET", repository, digest,
                 Map.of("Range", "bytes=0-0", "Accept-Encoding", "identity")));
         RegistryTransport.discard(get);
-        Optional<String> total = get.headers().firstValue("Content-Range").map(CONTENT_RANGE::matcher)
-                .filter(Matcher::matches).map(m -> m.group(3)).filter(t -> !t.equals("*"));
-        if (get.statusCode() == 206 && total.isPresent()) {
-            return Long.parseLong(total.get());
+        Optional<ContentRange> range = get.headers().firstValue("Content-Range").flatMap(ContentRange::parse)
+                .filter(r -> r.total().isPresent());
+        if (get.statusCode() == 206 && range.isPresent()) {
+            return range.get().total().getAsLong();
         }
         if (get.statusCode() == 200 && get.headers().firstValueAsLong("Content-Length").isPresent()) {
             return get.headers().firstValueAsLong("Content-Length").getAsLong();
@@ -178,9 +185,12 @@ public final class RegistryClient implements AutoCloseable {
     /** GETs a manifest or index and verifies it against the pinned or announced digest. */
     private Fetched fetchManifest(ImageReference reference) throws RegistryException {
         String what = "manifest of " + reference;
-        URI uri = apiUri(reference, "/manifests/" + reference.manifestReference());
-        HttpResponse<InputStream> response = transport.send(new RegistryTransport.Call("GET", uri,
-                Map.of("Accept", ManifestDocuments.ACCEPT), Optional.of(scope(reference)), Optional.empty(), what));
+        return endpoints.first(reference, what, endpoint -> fetchManifest(endpoint, reference, what));
+    }
+
+    private Fetched fetchManifest(Endpoint endpoint, ImageReference reference, String what) throws RegistryException {
+        HttpResponse<InputStream> response = transport.send(endpoint.call("GET", reference,
+                "/manifests/" + reference.manifestReference(), Map.of("Accept", ManifestDocuments.ACCEPT), what));
         byte[] content = readBounded(response, MAX_MANIFEST_BYTES, what);
         Digest actual = Digest.sha256(content);
         Optional<String> announced = response.headers().firstValue("Docker-Content-Digest")
@@ -214,34 +224,13 @@ public final class RegistryClient implements AutoCloseable {
         }
     }
 
-    private RegistryTransport.Call blobCall(String method, ImageReference repository, Digest digest,
-            Map<String, String> headers) {
-        return new RegistryTransport.Call(method, apiUri(repository, "/blobs/" + digest), headers,
-                Optional.of(scope(repository)), Optional.empty(), blobWhat(repository, digest));
-    }
-
-    private URI apiUri(ImageReference reference, String suffix) {
-        return transport.policy().base(reference.registryHost()).resolve("/v2/" + reference.repository() + suffix);
-    }
-
-    private static RegistryTransport.AuthScope scope(ImageReference reference) {
-        return new RegistryTransport.AuthScope(reference.registryHost(), TokenCache.pullScope(reference.repository()));
+    private static RegistryTransport.Call blobCall(Endpoint endpoint, String method, ImageReference repository,
+            Digest digest, Map<String, String> headers) {
+        return endpoint.call(method, repository, "/blobs/" + digest, headers, blobWhat(repository, digest));
     }
 
     private static String blobWhat(ImageReference repository, Digest digest) {
         return "blob " + digest + " of " + repository.registry() + "/" + repository.repository();
-    }
-
-    private static void checkContentRange(HttpResponse<?> response, long offset, String what) throws RegistryException {
-        Optional<String> header = response.headers().firstValue("Content-Range");
-        if (header.isEmpty()) {
-            return; // a single-range 206 without Content-Range: trust it started where asked
-        }
-        Matcher m = CONTENT_RANGE.matcher(header.get().trim());
-        if (!m.matches() || Long.parseLong(m.group(1)) != offset) {
-            throw new RegistryException(RegistryException.Kind.INVALID_CONTENT, what + ": the registry answered"
-                    + " Content-Range '" + header.get() + "'");
-        }
     }
 
     private static byte[] readBounded(HttpResponse<InputStream> response, int max, String what)

@@ -1,14 +1,18 @@
 package org.cvmfsstargz.stargz.registry;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
  * How a {@link RegistryClient} talks to registries: timeouts, retries, which hosts may be reached
- * over plain HTTP, and where credentials come from. Validated once, here.
+ * over plain HTTP, where credentials come from, which mirrors stand in front of a registry, and
+ * whether ranges go one per request. Validated once, here.
  *
  * <p>Immutable and thread-safe.
  *
@@ -17,10 +21,17 @@ import java.util.stream.Collectors;
  * @param retry when and how often a failed request is sent again
  * @param insecureHosts {@code host} or {@code host:port} entries reached over plain HTTP; loopback
  *     hosts always are
- * @param credentials asked for a user and password when a registry demands them
+ * @param credentials asked for a user and password when a registry (or mirror) demands them
+ * @param mirrors per registry, as an image reference names it ({@code docker.io},
+ *     {@code host:port}), the mirrors tried in order before it for manifests and blobs; a plain
+ *     HTTP mirror must be loopback or listed in {@code insecureHosts}
+ * @param forceSingleRange true to send every range in its own request, for registries that
+ *     neither refuse nor honour multi-range requests (ECR answered with the whole blob, see
+ *     stargz-snapshotter #348); config {@code force_single_range}
  */
 public record RegistryOptions(Duration connectTimeout, Duration requestTimeout, Retry retry,
-        Set<String> insecureHosts, Credentials credentials) {
+        Set<String> insecureHosts, Credentials credentials, Map<String, List<Mirror>> mirrors,
+        boolean forceSingleRange) {
 
     /**
      * Retries with exponential backoff (plus jitter, or the registry's {@code Retry-After}) of
@@ -48,38 +59,81 @@ public record RegistryOptions(Duration connectTimeout, Duration requestTimeout, 
         requirePositive(requestTimeout, "requestTimeout");
         Objects.requireNonNull(retry, "retry");
         Objects.requireNonNull(credentials, "credentials");
-        insecureHosts = insecureHosts.stream().map(RegistryOptions::normaliseHost)
+        insecureHosts = insecureHosts.stream().map(h -> normaliseHost(h, "insecure registry"))
                 .collect(Collectors.toUnmodifiableSet());
+        mirrors = checkMirrors(mirrors, new HostPolicy(insecureHosts));
+    }
+
+    /** Options without mirrors, sending several ranges per request. */
+    public RegistryOptions(Duration connectTimeout, Duration requestTimeout, Retry retry, Set<String> insecureHosts,
+            Credentials credentials) {
+        this(connectTimeout, requestTimeout, retry, insecureHosts, credentials, Map.of(), false);
     }
 
     /** 10 s to connect, 30 s per response, 4 attempts from 250 ms to 5 s apart within 2 min, anonymous. */
     public static RegistryOptions defaults() {
         return new RegistryOptions(Duration.ofSeconds(10), Duration.ofSeconds(30),
                 new Retry(4, Duration.ofMillis(250), Duration.ofSeconds(5), Duration.ofMinutes(2)),
-                Set.of(), Credentials.ANONYMOUS);
+                Set.of(), Credentials.ANONYMOUS, Map.of(), false);
     }
 
     public RegistryOptions withTimeouts(Duration connect, Duration request) {
-        return new RegistryOptions(connect, request, retry, insecureHosts, credentials);
+        return new RegistryOptions(connect, request, retry, insecureHosts, credentials, mirrors, forceSingleRange);
     }
 
     public RegistryOptions withRetry(Retry newRetry) {
-        return new RegistryOptions(connectTimeout, requestTimeout, newRetry, insecureHosts, credentials);
+        return new RegistryOptions(connectTimeout, requestTimeout, newRetry, insecureHosts, credentials, mirrors,
+                forceSingleRange);
     }
 
     public RegistryOptions withInsecureHosts(Set<String> hosts) {
-        return new RegistryOptions(connectTimeout, requestTimeout, retry, hosts, credentials);
+        return new RegistryOptions(connectTimeout, requestTimeout, retry, hosts, credentials, mirrors,
+                forceSingleRange);
     }
 
     public RegistryOptions withCredentials(Credentials newCredentials) {
-        return new RegistryOptions(connectTimeout, requestTimeout, retry, insecureHosts, newCredentials);
+        return new RegistryOptions(connectTimeout, requestTimeout, retry, insecureHosts, newCredentials, mirrors,
+                forceSingleRange);
     }
 
-    private static String normaliseHost(String entry) {
-        Objects.requireNonNull(entry, "insecure host");
+    /** These options with {@code newMirrors}, checked against the insecure hosts already set. */
+    public RegistryOptions withMirrors(Map<String, List<Mirror>> newMirrors) {
+        return new RegistryOptions(connectTimeout, requestTimeout, retry, insecureHosts, credentials, newMirrors,
+                forceSingleRange);
+    }
+
+    public RegistryOptions withForceSingleRange(boolean single) {
+        return new RegistryOptions(connectTimeout, requestTimeout, retry, insecureHosts, credentials, mirrors, single);
+    }
+
+    /** The mirrors of {@code registry} (as an image reference names it), in the order to try them. */
+    public List<Mirror> mirrorsOf(String registry) {
+        return mirrors.getOrDefault(registry.toLowerCase(Locale.ROOT), List.of());
+    }
+
+    private static Map<String, List<Mirror>> checkMirrors(Map<String, List<Mirror>> mirrors, HostPolicy policy) {
+        Map<String, List<Mirror>> checked = new LinkedHashMap<>();
+        mirrors.forEach((registry, list) -> {
+            String key = normaliseHost(registry, "mirrored registry");
+            for (Mirror mirror : List.copyOf(list)) {
+                if (mirror.plainHttp() && !policy.plainHttpAllowed(mirror.authority())) {
+                    throw new IllegalArgumentException("mirror " + mirror.endpoint() + " of " + key + " uses plain"
+                            + " HTTP but " + mirror.authority() + " is not a loopback host; list it as an insecure"
+                            + " registry or use https");
+                }
+            }
+            if (checked.put(key, List.copyOf(list)) != null) {
+                throw new IllegalArgumentException("mirrors of registry " + key + " are given twice");
+            }
+        });
+        return Map.copyOf(checked);
+    }
+
+    private static String normaliseHost(String entry, String role) {
+        Objects.requireNonNull(entry, role);
         String host = entry.trim().toLowerCase(Locale.ROOT);
         if (host.isEmpty() || host.contains("/") || host.contains("@") || host.chars().anyMatch(c -> c <= ' ')) {
-            throw new IllegalArgumentException("insecure registry '" + entry
+            throw new IllegalArgumentException(role + " '" + entry
                     + "' must be HOST or HOST:PORT, without a scheme or path");
         }
         return host;

@@ -44,11 +44,19 @@ final class RegistryTransport implements AutoCloseable {
      * @param scope where to find and store credentials for it; empty for token requests
      * @param authorization a fixed {@code Authorization} value (a token request's Basic), or empty
      * @param what what is being fetched, for messages (e.g. "blob sha256:... of host/repo")
+     * @param retried whether failures are sent again; false where the caller has somewhere else
+     *     to go (a mirror, before the registry itself)
      */
     record Call(String method, URI uri, Map<String, String> headers, Optional<AuthScope> scope,
-            Optional<String> authorization, String what) {
+            Optional<String> authorization, String what, boolean retried) {
         Call {
             headers = Map.copyOf(headers);
+        }
+
+        /** A call whose failures are retried. */
+        Call(String method, URI uri, Map<String, String> headers, Optional<AuthScope> scope,
+                Optional<String> authorization, String what) {
+            this(method, uri, headers, scope, authorization, what, true);
         }
     }
 
@@ -61,9 +69,12 @@ final class RegistryTransport implements AutoCloseable {
         this.options = Objects.requireNonNull(options, "options");
         this.policy = new HostPolicy(options.insecureHosts());
         this.tokens = new TokenCache(options.credentials(), clock);
-        // NEVER: redirects are followed by hand, see exchange(). HTTP/2 is the default with TLS;
-        // the JDK falls back to HTTP/1.1 when the server does not offer h2 in ALPN.
+        // One client, so one connection pool: requests to a registry or its storage reuse
+        // connections, and over HTTP/2 share one. NEVER: redirects are followed by hand, see
+        // exchange(). HTTP/2 is offered in the TLS handshake (ALPN) and the JDK keeps HTTP/1.1
+        // where the server does not take it; plain HTTP is pinned to HTTP/1.1 per request.
         this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_2)
                 .connectTimeout(options.connectTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
@@ -89,7 +100,7 @@ final class RegistryTransport implements AutoCloseable {
                 response = exchange(call, authorization, deadline);
             } catch (IOException e) {
                 Duration wait = backoff(attempt);
-                if (!mayRetry(attempt, deadline, wait)) {
+                if (!mayRetry(call, attempt, deadline, wait)) {
                     throw new RegistryException(RegistryException.Kind.UNREACHABLE, call.what() + ": "
                             + call.method() + " " + RegistryException.redacted(call.uri()) + " failed after "
                             + attempt + " attempt(s): " + e, e);
@@ -120,7 +131,7 @@ final class RegistryTransport implements AutoCloseable {
             if (retryable(status)) {
                 Optional<Duration> asked = retryAfter(response);
                 Duration wait = asked.isPresent() ? asked.get() : backoff(attempt);
-                if (mayRetry(attempt, deadline, wait)) {
+                if (mayRetry(call, attempt, deadline, wait)) {
                     discard(response);
                     LOG.debug("registry answered {}, retrying method={} url={} attempt={} wait_ms={}", status,
                             call.method(), RegistryException.redacted(response.uri()), attempt, wait.toMillis());
@@ -148,7 +159,8 @@ final class RegistryTransport implements AutoCloseable {
                 request.header("Authorization", authorization.get());
             }
             if ("http".equalsIgnoreCase(uri.getScheme())) {
-                // No h2c upgrade attempt: plain-HTTP registries speak HTTP/1.1.
+                // Plain HTTP would try an h2c upgrade (Upgrade: h2c), which registries and the
+                // proxies before them mishandle; they speak HTTP/1.1, so ask for nothing else.
                 request.version(HttpClient.Version.HTTP_1_1);
             }
             HttpResponse<InputStream> response = sendOnce(request.build(), call);
@@ -210,8 +222,8 @@ final class RegistryTransport implements AutoCloseable {
         return remaining.compareTo(options.requestTimeout()) < 0 ? remaining : options.requestTimeout();
     }
 
-    private boolean mayRetry(int attempt, long deadline, Duration wait) {
-        return attempt < options.retry().maxAttempts() && System.nanoTime() + wait.toNanos() < deadline;
+    private boolean mayRetry(Call call, int attempt, long deadline, Duration wait) {
+        return call.retried() && attempt < options.retry().maxAttempts() && System.nanoTime() + wait.toNanos() < deadline;
     }
 
     /** Exponential from the initial backoff, capped, plus up to a quarter of random jitter. */

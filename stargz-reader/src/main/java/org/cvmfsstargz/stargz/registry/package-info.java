@@ -2,9 +2,13 @@
  * A client of the OCI distribution API for pulling images and reading blobs by range:
  * {@link org.cvmfsstargz.stargz.registry.ImageReference} (parsing, Docker Hub normalisation),
  * {@link org.cvmfsstargz.stargz.registry.RegistryClient} (manifests, platform choice, whole,
- * streamed and ranged blob reads), and behind it the transport: plain-HTTP policy, hand-followed
- * redirects that never carry {@code Authorization} to another origin, Bearer and Basic
- * authentication with a token cache, retries with backoff and a deadline. Failures are
+ * streamed and ranged blob reads), and behind it: the mirrors tried before a registry
+ * ({@code Endpoints}, with containerd's {@code ?ns=}); ranged reads that send several ranges per
+ * GET, read every answer shape (multipart, coalesced, whole blob), fall back to one range per GET
+ * where a registry refuses, and reuse a blob's presigned storage redirect ({@code BlobRangeReader},
+ * {@code RangeAnswers}, {@code BlobLocations}); and the transport: plain-HTTP policy,
+ * hand-followed redirects that never carry {@code Authorization} to another origin, Bearer and
+ * Basic authentication with a token cache, retries with backoff and a deadline. Failures are
  * {@link org.cvmfsstargz.stargz.registry.RegistryException}s of one closed set of kinds.
  *
  * <p>HTTP is the JDK's {@link java.net.http.HttpClient}; JSON is Jackson. Sits above

@@ -129,6 +129,21 @@ class TocTrapsTest {
     }
 
     @Test
+    void aHardLinkAfterItsTargetGivesTheSharedInodeItsOwnHeaderAsUnpackingDoes() throws Exception {
+        Toc toc = read("""
+                {'name':'f','type':'reg','size':10,'offset':50,'mode':420,'uid':1,'modtime':'2020-01-01T00:00:00Z'},
+                {'name':'l','type':'hardlink','linkName':'f','mode':493,'uid':7,'modtime':'2021-01-01T00:00:00Z',
+                 'xattrs':{'user.a':'YQ=='}}
+                """);
+        TocEntry f = toc.lookup("f").orElseThrow();
+
+        assertThat(f).extracting(TocEntry::mode, TocEntry::uid, TocEntry::modTime)
+                .containsExactly(0755, 7L, Instant.parse("2021-01-01T00:00:00Z"));
+        assertThat(toc.lookup("l")).contains(f);
+        assertThat(toc.xattrs(f.inode())).containsOnlyKeys("user.a");
+    }
+
+    @Test
     void symlinkTargetsMayClimbAndBeAbsoluteSinceTheKernelResolvesThemInsideTheContainer() throws Exception {
         Toc toc = read("""
                 {'name':'a/up','type':'symlink','linkName':'../../../etc/passwd'},

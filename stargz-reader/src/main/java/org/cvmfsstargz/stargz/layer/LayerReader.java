@@ -1,0 +1,283 @@
+package org.cvmfsstargz.stargz.layer;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.cvmfsstargz.stargz.cache.ChunkCache;
+import org.cvmfsstargz.stargz.cache.ChunkKey;
+import org.cvmfsstargz.stargz.format.Chunk;
+import org.cvmfsstargz.stargz.format.ChunkVerifier;
+import org.cvmfsstargz.stargz.format.CorruptLayerException;
+import org.cvmfsstargz.stargz.format.Digest;
+import org.cvmfsstargz.stargz.format.EntryType;
+import org.cvmfsstargz.stargz.format.Toc;
+import org.cvmfsstargz.stargz.format.TocEntry;
+
+/**
+ * The files of one layer as verified bytes: a read finds the chunks it covers, takes those the
+ * cache has, and fetches the others from the blob in as few ranges as {@link FetchPlan} allows,
+ * verifying each chunk ({@link ChunkVerifier}) before it is cached or copied out. Concurrent reads
+ * of one chunk share one fetch. Nothing that failed verification is cached or served.
+ *
+ * <p>Thread-safe; holds no resources (the cache and blob source belong to the caller).
+ */
+public final class LayerReader implements ContentReader {
+    private final Toc toc;
+    private final BlobSource blob;
+    private final ChunkCache cache;
+    private final Options options;
+    private final ChunkVerifier verifier;
+    private final ConcurrentHashMap<ChunkKey, CompletableFuture<byte[]>> inFlight = new ConcurrentHashMap<>();
+    private final AtomicInteger activeReads = new AtomicInteger();
+    private volatile long lastReadNanos = System.nanoTime();
+
+    /**
+     * How a reader fetches.
+     *
+     * @param layerDigest the blob's digest, naming cache entries of chunks without a chunkDigest
+     * @param digestRequired whether a chunk without chunkDigest is refused (see {@link ChunkVerifier})
+     * @param maxRangeBytes the longest range one batch of neighbouring chunks is merged into
+     * @param maxGap the most unneeded bytes between two chunks that are still fetched in one range
+     * @param readAheadBytes when a read fetches less than this, the chunks of the files that follow
+     *     in the blob come along in the same request, up to this many compressed bytes: files of a
+     *     layer are mostly read in the order they were written (a directory walk, an interpreter
+     *     loading its modules), and one request per small file would cost a round trip each
+     * @param listener told what is fetched and served
+     */
+    public record Options(Digest layerDigest, boolean digestRequired, int maxRangeBytes, int maxGap,
+            int readAheadBytes, FetchListener listener) {
+        public Options {
+            Objects.requireNonNull(layerDigest, "layerDigest");
+            Objects.requireNonNull(listener, "listener");
+            if (maxRangeBytes <= 0 || maxGap < 0 || readAheadBytes < 0) {
+                throw new IllegalArgumentException("maxRangeBytes " + maxRangeBytes + ", maxGap " + maxGap
+                        + ", readAheadBytes " + readAheadBytes);
+            }
+        }
+
+        /** Verification required, ranges up to 16 MiB, gaps up to 64 KiB, 256 KiB read-ahead, no listener. */
+        public static Options defaults(Digest layerDigest) {
+            return new Options(layerDigest, true, 16 << 20, 64 << 10, 256 << 10, FetchListener.NONE);
+        }
+    }
+
+    public LayerReader(Toc toc, BlobSource blob, ChunkCache cache, Options options) {
+        this.toc = Objects.requireNonNull(toc, "toc");
+        this.blob = Objects.requireNonNull(blob, "blob");
+        this.cache = Objects.requireNonNull(cache, "cache");
+        this.options = Objects.requireNonNull(options, "options");
+        this.verifier = new ChunkVerifier(options.digestRequired());
+    }
+
+    public Toc toc() {
+        return toc;
+    }
+
+    @Override
+    public int read(TocEntry file, long offset, byte[] dst, int length) throws IOException {
+        if (file.type() != EntryType.REG || offset < 0 || length < 0 || length > dst.length) {
+            throw new IllegalArgumentException("read of " + file.path() + " at " + offset + " length " + length);
+        }
+        long end = Math.min(file.size(), offset + (long) length);
+        if (offset >= end) {
+            return 0;
+        }
+        activeReads.incrementAndGet();
+        try {
+            List<FileChunk> needed = chunksCovering(file, offset, end);
+            Obtained obtained = obtain(needed, readAhead(needed));
+            for (int i = 0; i < needed.size(); i++) {
+                Chunk chunk = needed.get(i).chunk();
+                long from = Math.max(offset, chunk.chunkOffset());
+                long to = Math.min(end, chunk.chunkEnd());
+                System.arraycopy(obtained.bytes().get(i), (int) (from - chunk.chunkOffset()), dst,
+                        (int) (from - offset), (int) (to - from));
+            }
+            options.listener().served(end - offset, obtained.fromCache());
+            return (int) (end - offset);
+        } finally {
+            lastReadNanos = System.nanoTime();
+            activeReads.decrementAndGet();
+        }
+    }
+
+    /**
+     * Fetches, verifies and caches those of {@code chunks} the cache does not hold yet: prefetch
+     * and background fetch.
+     *
+     * @return how many of {@code chunks} were not cached
+     * @throws IOException if the blob could not be read, or a chunk failed verification (the
+     *     others are cached)
+     */
+    public int fetch(List<FileChunk> chunks) throws IOException {
+        List<FileChunk> missing = chunks.stream().filter(c -> !cache.contains(key(c))).toList();
+        if (!missing.isEmpty()) {
+            obtain(missing, List.of());
+        }
+        return missing.size();
+    }
+
+    /** How many reads are being answered right now; background fetching waits for none. */
+    public int activeReads() {
+        return activeReads.get();
+    }
+
+    /** When the last read ended, in {@link System#nanoTime()} terms. */
+    public long lastReadNanos() {
+        return lastReadNanos;
+    }
+
+    private List<FileChunk> chunksCovering(TocEntry file, long offset, long end) throws IOException {
+        List<FileChunk> chunks = new ArrayList<>();
+        for (long position = offset; position < end;) {
+            long at = position;
+            Chunk chunk = toc.chunkAt(file.inode(), at).orElseThrow(() -> new IOException("the TOC of "
+                    + blob.describe() + " has no chunk of " + file.path() + " at offset " + at));
+            chunks.add(new FileChunk(file, chunk));
+            position = chunk.chunkEnd();
+        }
+        return chunks;
+    }
+
+    /**
+     * The chunks of the files after the last of {@code needed} in blob order, uncached and not
+     * being fetched, that fit in what is left of {@link Options#readAheadBytes()}; empty when the
+     * needed chunks are cached already (a read that fetches nothing should not start fetching).
+     */
+    private List<FileChunk> readAhead(List<FileChunk> needed) {
+        long budget = options.readAheadBytes();
+        for (FileChunk chunk : needed) {
+            if (cache.contains(key(chunk))) {
+                return List.of();
+            }
+            budget -= FetchPlan.fetchLength(chunk.chunk());
+        }
+        List<FileChunk> ahead = new ArrayList<>();
+        long end = needed.getLast().chunk().compressedEnd();
+        for (long inode = needed.getLast().file().inode() + 1; budget > 0 && inode <= toc.nameCount(); inode++) {
+            TocEntry next = toc.entry(inode).filter(e -> e.type() == EntryType.REG && e.size() > 0).orElse(null);
+            if (next == null) {
+                continue;
+            }
+            Chunk chunk = toc.chunks(inode).getFirst();
+            if (chunk.offset() > end + options.maxGap()) {
+                break; // not a neighbour: the payload is elsewhere in the blob
+            }
+            FileChunk candidate = new FileChunk(next, chunk);
+            budget -= FetchPlan.fetchLength(chunk);
+            end = chunk.compressedEnd();
+            if (budget >= 0 && !cache.contains(key(candidate)) && !inFlight.containsKey(key(candidate))) {
+                ahead.add(candidate);
+            }
+        }
+        return ahead;
+    }
+
+    private record Obtained(List<byte[]> bytes, boolean fromCache) {}
+
+    /**
+     * The verified bytes of each of {@code chunks}, in order: from the cache, from a fetch in
+     * flight, or fetched now, with {@code alongside} fetched and cached in the same request.
+     */
+    private Obtained obtain(List<FileChunk> chunks, List<FileChunk> alongside) throws IOException {
+        List<CompletableFuture<byte[]>> results = new ArrayList<>(chunks.size());
+        Map<FileChunk, CompletableFuture<byte[]>> owned = new LinkedHashMap<>();
+        boolean fromCache = true;
+        for (FileChunk chunk : chunks) {
+            ChunkKey key = key(chunk);
+            var cached = cache.get(key);
+            if (cached.isPresent()) {
+                results.add(CompletableFuture.completedFuture(cached.get()));
+                continue;
+            }
+            fromCache = false;
+            CompletableFuture<byte[]> mine = new CompletableFuture<>();
+            CompletableFuture<byte[]> theirs = inFlight.putIfAbsent(key, mine);
+            if (theirs != null) {
+                results.add(theirs);
+            } else {
+                owned.put(chunk, mine);
+                results.add(mine);
+            }
+        }
+        if (!owned.isEmpty()) {
+            for (FileChunk extra : alongside) {
+                CompletableFuture<byte[]> mine = new CompletableFuture<>();
+                if (inFlight.putIfAbsent(key(extra), mine) == null) {
+                    owned.put(extra, mine);
+                }
+            }
+            fetchOwned(owned);
+        }
+        List<byte[]> bytes = new ArrayList<>(results.size());
+        for (CompletableFuture<byte[]> result : results) {
+            bytes.add(await(result));
+        }
+        return new Obtained(bytes, fromCache);
+    }
+
+    /** Fetches the chunks this thread registered in {@link #inFlight}; completes every one of their futures. */
+    private void fetchOwned(Map<FileChunk, CompletableFuture<byte[]>> owned) {
+        try {
+            List<FetchPlan.Batch> batches = FetchPlan.of(List.copyOf(owned.keySet()), options.maxRangeBytes(),
+                    options.maxGap());
+            long started = System.nanoTime();
+            List<byte[]> fetched = blob.read(batches.stream().map(FetchPlan.Batch::range).toList());
+            options.listener().fetched(batches.size(), fetched.stream().mapToLong(b -> b.length).sum(),
+                    System.nanoTime() - started);
+            for (int b = 0; b < batches.size(); b++) {
+                FetchPlan.Batch batch = batches.get(b);
+                for (FileChunk chunk : batch.chunks()) {
+                    completeFrom(chunk, batch, fetched.get(b), owned.get(chunk));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            IOException failure = e instanceof IOException io ? io
+                    : new IOException("reading " + blob.describe() + " failed: " + e, e);
+            owned.values().forEach(f -> f.completeExceptionally(failure));
+        } finally {
+            owned.forEach((chunk, future) -> {
+                inFlight.remove(key(chunk), future);
+                future.completeExceptionally(new IOException("chunk was not in the bytes fetched"));
+            });
+        }
+    }
+
+    private void completeFrom(FileChunk chunk, FetchPlan.Batch batch, byte[] bytes, CompletableFuture<byte[]> future) {
+        int from = (int) (chunk.chunk().offset() - batch.range().offset());
+        int length = (int) Math.min(FetchPlan.fetchLength(chunk.chunk()), Math.max(0, bytes.length - from));
+        try {
+            byte[] content = verifier.read(chunk.file(), chunk.chunk(), bytes, Math.min(from, bytes.length), length);
+            cache.put(key(chunk), content);
+            future.complete(content);
+        } catch (CorruptLayerException e) {
+            options.listener().verificationFailed();
+            future.completeExceptionally(new IOException(blob.describe() + ": " + e.getMessage(), e));
+        }
+    }
+
+    private ChunkKey key(FileChunk chunk) {
+        return ChunkKey.of(options.layerDigest(), chunk.chunk());
+    }
+
+    private static byte[] await(CompletableFuture<byte[]> future) throws IOException {
+        try {
+            return future.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw new IOException(io.getMessage(), io);
+            }
+            throw new IOException(e.getCause().toString(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for a chunk", e);
+        }
+    }
+}

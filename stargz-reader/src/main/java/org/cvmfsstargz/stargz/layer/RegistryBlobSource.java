@@ -1,0 +1,61 @@
+package org.cvmfsstargz.stargz.layer;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Objects;
+import org.cvmfsstargz.stargz.format.Digest;
+import org.cvmfsstargz.stargz.registry.ByteRange;
+import org.cvmfsstargz.stargz.registry.ImageReference;
+import org.cvmfsstargz.stargz.registry.RegistryClient;
+import org.cvmfsstargz.stargz.registry.RegistryException;
+
+/**
+ * A layer blob in a registry, read by HTTP range requests through a {@link RegistryClient}
+ * (which retries, follows redirects and falls back from multi-range to single ranges).
+ * Thread-safe; the client belongs to the caller.
+ */
+public final class RegistryBlobSource implements BlobSource {
+    private final RegistryClient client;
+    private final ImageReference repository;
+    private final Digest digest;
+    private final long size;
+
+    private RegistryBlobSource(RegistryClient client, ImageReference repository, Digest digest, long size) {
+        this.client = client;
+        this.repository = repository;
+        this.digest = digest;
+        this.size = size;
+    }
+
+    /**
+     * The blob {@code digest} of {@code repository}, sized now (HEAD, or a ranged GET).
+     *
+     * @throws RegistryException if the registry does not answer or does not have the blob
+     */
+    public static RegistryBlobSource open(RegistryClient client, ImageReference repository, Digest digest)
+            throws RegistryException {
+        Objects.requireNonNull(client, "client");
+        return new RegistryBlobSource(client, repository, digest, client.blobSize(repository, digest));
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public List<byte[]> read(List<ByteRange> ranges) throws IOException {
+        try {
+            return ranges.size() == 1
+                    ? List.of(client.readRange(repository, digest, ranges.getFirst().offset(), ranges.getFirst().length()))
+                    : client.readRanges(repository, digest, ranges);
+        } catch (RegistryException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String describe() {
+        return repository.registry() + "/" + repository.repository() + "@" + digest;
+    }
+}

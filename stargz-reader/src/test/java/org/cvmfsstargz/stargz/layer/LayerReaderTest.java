@@ -1,0 +1,205 @@
+package org.cvmfsstargz.stargz.layer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.cvmfsstargz.stargz.cache.ChunkCache;
+import org.cvmfsstargz.stargz.cache.MemoryChunkCache;
+import org.cvmfsstargz.stargz.format.Chunk;
+import org.cvmfsstargz.stargz.format.Digest;
+import org.cvmfsstargz.stargz.format.TestBlob;
+import org.cvmfsstargz.stargz.format.Toc;
+import org.cvmfsstargz.stargz.format.TocEntry;
+import org.junit.jupiter.api.Test;
+
+class LayerReaderTest {
+    private static final Digest LAYER = Digest.sha256(new byte[] {1});
+    private static final byte[] BIG = random(7, 100_000);
+    private static final byte[] SMALL = "hello, lazy world\n".getBytes();
+
+    private final TestBlob.Built built = TestBlob.layer().file("big", BIG).file("small", SMALL)
+            .file("other", random(8, 5000)).chunkSize(16_384).build();
+    private final MemoryBlob blob = new MemoryBlob(built.blob());
+    private final ChunkCache cache = new MemoryChunkCache(64 << 20);
+    private final Toc toc = read(built);
+    private final LayerReader reader = new LayerReader(toc, blob, cache, LayerReader.Options.defaults(LAYER));
+
+    @Test
+    void aWholeFileComesInOneRequestAcrossItsChunks() throws IOException {
+        TocEntry big = toc.lookup("big").orElseThrow();
+        assertThat(toc.chunks(big.inode())).hasSizeGreaterThan(5);
+        assertThat(readAll(big, 1 << 20)).isEqualTo(BIG);
+        assertThat(blob.requests()).hasSize(1);
+        assertThat(blob.requests().getFirst()).hasSize(1);
+    }
+
+    @Test
+    void aReadFetchesOnlyTheChunksItCovers() throws IOException {
+        TocEntry big = toc.lookup("big").orElseThrow();
+        LayerReader reader = new LayerReader(toc, blob, cache, new LayerReader.Options(LAYER, true, 16 << 20, 0, 0,
+                FetchListener.NONE));
+        byte[] dst = new byte[100];
+        assertThat(reader.read(big, 40_000, dst, 100)).isEqualTo(100);
+        assertThat(dst).isEqualTo(Arrays.copyOfRange(BIG, 40_000, 40_100));
+        Chunk chunk = toc.chunkAt(big.inode(), 40_000).orElseThrow();
+        assertThat(blob.bytesServed()).isLessThanOrEqualTo(chunk.compressedLength());
+    }
+
+    @Test
+    void aSmallFilesNeighboursComeAlongInTheSameRequest() throws IOException {
+        TocEntry small = toc.lookup("small").orElseThrow();
+        TocEntry other = toc.lookup("other").orElseThrow();
+        assertThat(readAll(small, 4096)).isEqualTo(SMALL);
+        assertThat(blob.requests()).hasSize(1);
+        assertThat(readAll(other, 8192)).hasSize(5000);
+        assertThat(blob.requests()).as("the neighbour was read ahead").hasSize(1);
+    }
+
+    @Test
+    void readsAcrossAChunkBoundaryAndPastTheEnd() throws IOException {
+        TocEntry big = toc.lookup("big").orElseThrow();
+        byte[] dst = new byte[1000];
+        assertThat(reader.read(big, 16_000, dst, 1000)).isEqualTo(1000);
+        assertThat(dst).isEqualTo(Arrays.copyOfRange(BIG, 16_000, 17_000));
+        assertThat(reader.read(big, BIG.length - 10, dst, 1000)).isEqualTo(10);
+        assertThat(Arrays.copyOf(dst, 10)).isEqualTo(Arrays.copyOfRange(BIG, BIG.length - 10, BIG.length));
+        assertThat(reader.read(big, BIG.length, dst, 1000)).isZero();
+    }
+
+    @Test
+    void aSecondReadIsServedFromTheCache() throws IOException {
+        TocEntry small = toc.lookup("small").orElseThrow();
+        assertThat(readAll(small, 4096)).isEqualTo(SMALL);
+        int requests = blob.requests().size();
+        assertThat(readAll(small, 4096)).isEqualTo(SMALL);
+        assertThat(blob.requests()).hasSize(requests);
+    }
+
+    @Test
+    void concurrentReadersOfOneChunkShareOneFetch() throws Exception {
+        TocEntry big = toc.lookup("big").orElseThrow();
+        blob.delay(200);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<byte[]>> reads = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                int offset = i * 100;
+                reads.add(pool.submit((Callable<byte[]>) () -> {
+                    byte[] dst = new byte[100];
+                    reader.read(big, offset, dst, 100);
+                    return dst;
+                }));
+            }
+            for (int i = 0; i < 8; i++) {
+                assertThat(reads.get(i).get()).isEqualTo(Arrays.copyOfRange(BIG, i * 100, i * 100 + 100));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(blob.requests()).hasSize(1);
+    }
+
+    @Test
+    void aChunkThatFailsVerificationIsNeitherServedNorCached() throws IOException {
+        TocEntry small = toc.lookup("small").orElseThrow();
+        Chunk chunk = toc.chunks(small.inode()).getFirst();
+        blob.flipByteAt(chunk.offset() + 20);
+        byte[] dst = new byte[4096];
+        assertThatThrownBy(() -> reader.read(small, 0, dst, 4096)).isInstanceOf(IOException.class)
+                .hasMessageContaining("small");
+        assertThat(dst).containsOnly(0);
+        blob.flipByteAt(-1);
+        int requests = blob.requests().size();
+        assertThat(readAll(small, 4096)).isEqualTo(SMALL);
+        assertThat(blob.requests()).hasSize(requests + 1);
+    }
+
+    @Test
+    void aFailingBlobIsAnIoErrorAndTheNextReadTriesAgain() throws IOException {
+        TocEntry small = toc.lookup("small").orElseThrow();
+        blob.fail(true);
+        assertThatThrownBy(() -> readAll(small, 4096)).isInstanceOf(IOException.class)
+                .hasMessageContaining("connection reset");
+        blob.fail(false);
+        assertThat(readAll(small, 4096)).isEqualTo(SMALL);
+    }
+
+    @Test
+    void fetchCachesWhatIsMissingOnly() throws IOException {
+        TocEntry big = toc.lookup("big").orElseThrow();
+        List<FileChunk> chunks = toc.chunks(big.inode()).stream().map(c -> new FileChunk(big, c)).toList();
+        assertThat(reader.fetch(chunks)).isEqualTo(chunks.size());
+        int requests = blob.requests().size();
+        assertThat(reader.fetch(chunks)).isZero();
+        assertThat(readAll(big, 1 << 20)).isEqualTo(BIG);
+        assertThat(blob.requests()).hasSize(requests);
+    }
+
+    @Test
+    void payloadsSharingAGzipMemberAreReadByTheirInnerOffset() throws IOException {
+        TestBlob.Built grouped = TestBlob.layer().file("a", "first file").file("b", "second file")
+                .file("c", random(9, 3000)).minChunkSize(100_000).build();
+        Toc groupedToc = read(grouped);
+        LayerReader groupedReader = new LayerReader(groupedToc, new MemoryBlob(grouped.blob()),
+                new MemoryChunkCache(1 << 20), LayerReader.Options.defaults(LAYER));
+        TocEntry b = groupedToc.lookup("b").orElseThrow();
+        byte[] dst = new byte[100];
+        int n = groupedReader.read(b, 0, dst, 100);
+        assertThat(new String(dst, 0, n)).isEqualTo("second file");
+    }
+
+    @Test
+    void aChunkWithoutDigestIsRefusedWhenVerificationIsRequired() throws IOException {
+        TestBlob.Built legacy = TestBlob.layer().file("a", "no digest here")
+                .editEntries(entries -> entries.forEach(e -> {
+                    e.remove("chunkDigest");
+                    e.remove("digest");
+                })).build();
+        Toc legacyToc = read(legacy);
+        LayerReader strict = new LayerReader(legacyToc, new MemoryBlob(legacy.blob()), new MemoryChunkCache(1 << 20),
+                LayerReader.Options.defaults(LAYER));
+        TocEntry a = legacyToc.lookup("a").orElseThrow();
+        assertThatThrownBy(() -> strict.read(a, 0, new byte[100], 100)).isInstanceOf(IOException.class)
+                .hasMessageContaining("chunkDigest");
+        LayerReader lenient = new LayerReader(legacyToc, new MemoryBlob(legacy.blob()), new MemoryChunkCache(1 << 20),
+                new LayerReader.Options(LAYER, false, 1 << 20, 0, 0, FetchListener.NONE));
+        assertThat(readAll(lenient, a, 100)).isEqualTo("no digest here".getBytes());
+    }
+
+    private byte[] readAll(TocEntry file, int buffer) throws IOException {
+        return readAll(reader, file, buffer);
+    }
+
+    private static byte[] readAll(LayerReader reader, TocEntry file, int buffer) throws IOException {
+        byte[] out = new byte[(int) file.size()];
+        byte[] dst = new byte[buffer];
+        int at = 0;
+        for (int n; (n = reader.read(file, at, dst, buffer)) > 0; at += n) {
+            System.arraycopy(dst, 0, out, at, n);
+        }
+        return Arrays.copyOf(out, at);
+    }
+
+    private static Toc read(TestBlob.Built built) {
+        try {
+            return built.read();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static byte[] random(long seed, int size) {
+        byte[] bytes = new byte[size];
+        new Random(seed).nextBytes(bytes);
+        return bytes;
+    }
+}
