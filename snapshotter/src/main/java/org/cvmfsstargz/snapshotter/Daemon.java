@@ -2,16 +2,22 @@ package org.cvmfsstargz.snapshotter;
 
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.cvmfsstargz.cvmfs.probe.DeadlineCalls;
 import org.cvmfsstargz.cvmfs.stats.RepositoryStats;
 import org.cvmfsstargz.snapshotter.config.Config;
 import org.cvmfsstargz.snapshotter.config.CvmfsConfig;
 import org.cvmfsstargz.snapshotter.config.DaemonConfig;
+import org.cvmfsstargz.snapshotter.config.EstargzConfig;
+import org.cvmfsstargz.snapshotter.config.RegistryConfig;
 import org.cvmfsstargz.snapshotter.core.Snapshotter;
 import org.cvmfsstargz.snapshotter.core.dirs.MountTable;
 import org.cvmfsstargz.snapshotter.core.dirs.RootLock;
@@ -30,6 +36,19 @@ import org.cvmfsstargz.snapshotter.source.LayerDecisionListener;
 import org.cvmfsstargz.snapshotter.source.LayerSource;
 import org.cvmfsstargz.snapshotter.source.LayerSourceChain;
 import org.cvmfsstargz.snapshotter.source.cvmfs.CvmfsLayerSource;
+import org.cvmfsstargz.snapshotter.source.estargz.EstargzLayerSource;
+import org.cvmfsstargz.stargz.cache.ChunkCache;
+import org.cvmfsstargz.stargz.cache.DiskChunkCache;
+import org.cvmfsstargz.stargz.cache.MemoryChunkCache;
+import org.cvmfsstargz.stargz.cache.TieredChunkCache;
+import org.cvmfsstargz.stargz.format.TocLimits;
+import org.cvmfsstargz.stargz.format.TocReader;
+import org.cvmfsstargz.stargz.fuse.FuseOperationListener;
+import org.cvmfsstargz.stargz.layer.BackgroundFetch;
+import org.cvmfsstargz.stargz.layer.FetchListener;
+import org.cvmfsstargz.stargz.layer.TocFetcher;
+import org.cvmfsstargz.stargz.registry.RegistryClient;
+import org.cvmfsstargz.stargz.registry.RegistryOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +65,7 @@ public final class Daemon implements AutoCloseable {
     private final RootLock lock;
     private final SqliteMetaStore store;
     private final Snapshotter snapshotter;
+    private final LayerSourceChain sources;
     private final SocketServer server;
     /** Set once by {@link #start(Config)} before the daemon is handed out. */
     private Optional<MetricsServer> metrics = Optional.empty();
@@ -53,16 +73,17 @@ public final class Daemon implements AutoCloseable {
     private boolean closed;
 
     private Daemon(DaemonConfig config, RootLock lock, SqliteMetaStore store, Snapshotter snapshotter,
-            SocketServer server) {
+            LayerSourceChain sources, SocketServer server) {
         this.config = config;
         this.lock = lock;
         this.store = store;
         this.snapshotter = snapshotter;
+        this.sources = sources;
         this.server = server;
     }
 
     /**
-     * Starts serving with the layer sources {@code config} enables, in the order CVMFS, then pull,
+     * Starts serving with the layer sources {@code config} enables, in the order CVMFS, eStargz, then pull,
      * and the metrics endpoint when enabled (bound last: a daemon whose socket or root is refused
      * never takes the port). A metrics address that cannot be bound stops the daemon again.
      */
@@ -73,6 +94,9 @@ public final class Daemon implements AutoCloseable {
             List<LayerSource> sources = new ArrayList<>();
             if (config.cvmfs().enabled()) {
                 sources.add(cvmfsSource(config.cvmfs(), registry));
+            }
+            if (config.estargz().enabled()) {
+                sources.add(estargzSource(config));
             }
             LayerDecisionListener decisions = registry.<LayerDecisionListener>map(
                     r -> new LayerDecisionMetrics(r.registry())).orElse(LayerDecisionListener.NONE);
@@ -111,6 +135,36 @@ public final class Daemon implements AutoCloseable {
         return source;
     }
 
+    private static EstargzLayerSource estargzSource(Config config) {
+        EstargzConfig estargz = config.estargz();
+        RegistryConfig registry = config.registry();
+        RegistryOptions options = RegistryOptions.defaults()
+                .withTimeouts(Duration.ofMillis(registry.connectTimeoutMs()), Duration.ofMillis(registry.requestTimeoutMs()))
+                .withRetry(new RegistryOptions.Retry(4, Duration.ofMillis(250), Duration.ofSeconds(5),
+                        Duration.ofMillis(registry.retryDeadlineMs())))
+                .withInsecureHosts(Set.copyOf(registry.insecureHosts()))
+                .withForceSingleRange(registry.forceSingleRange());
+        Path cacheDir = estargz.cacheDir(config.daemon().root());
+        ChunkCache cache;
+        try {
+            cache = estargz.cacheMaxBytes() == 0 ? ChunkCache.none() : new TieredChunkCache(
+                    new MemoryChunkCache(estargz.memoryCacheMaxBytes()), DiskChunkCache.open(cacheDir,
+                    estargz.cacheMaxBytes()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the chunk cache " + cacheDir + ": " + e.getMessage(), e);
+        }
+        TocLimits defaults = TocLimits.defaults();
+        TocLimits limits = new TocLimits(estargz.maxTocBytes(), defaults.maxEntries(), defaults.maxPathBytes(),
+                defaults.maxChunkSize(), defaults.maxFileSize(), defaults.maxXattrBytes());
+        EstargzLayerSource.Settings settings = new EstargzLayerSource.Settings(new RegistryClient(options), cache,
+                new TocFetcher(new TocReader(limits)), estargz.requireTocDigest(), new BackgroundFetch.Options(
+                estargz.prefetch(), estargz.backgroundFetch(), 4 << 20, Duration.ofMillis(200)), Duration.ofSeconds(60));
+        LOG.info("layer source estargz cache_dir={} cache_max_bytes={} prefetch={} background_fetch={}", cacheDir,
+                estargz.cacheMaxBytes(), estargz.prefetch(), estargz.backgroundFetch());
+        return new EstargzLayerSource(settings, config.daemon().root().resolve("snapshots"), FetchListener.NONE,
+                FuseOperationListener.NONE);
+    }
+
     /** Starts serving; fails, having changed nothing on disk, if the root or socket is in use or the store is unusable. */
     public static Daemon start(DaemonConfig config, LayerSourceChain sources) {
         return start(config, sources, List.of());
@@ -126,13 +180,15 @@ public final class Daemon implements AutoCloseable {
             SnapshotDirectories dirs = new SnapshotDirectories(config.root(), MountTable.ofThisProcess());
             OverlayMounts overlay = new OverlayMounts(OverlayMounts.kernelHasIndexFeature());
             snapshotter = new Snapshotter(store, dirs, overlay, sources, Clock.systemUTC());
+            int restored = snapshotter.restoreRemoteSnapshots(); // before cleanup: a dead mount blocks a deletion
             int leftovers = snapshotter.cleanup(); // directories a crash left behind
             SocketServer server = SocketServer.start(config.socket(),
                     ServerInterceptors.intercept(new SnapshotsService(snapshotter), interceptors));
-            LOG.info("serving socket={} root={} removed_leftovers={} started_ms={}", config.socket(), config.root(),
-                    leftovers, (System.nanoTime() - started) / 1_000_000);
-            return new Daemon(config, lock, store, snapshotter, server);
+            LOG.info("serving socket={} root={} remote_snapshots={} removed_leftovers={} started_ms={}",
+                    config.socket(), config.root(), restored, leftovers, (System.nanoTime() - started) / 1_000_000);
+            return new Daemon(config, lock, store, snapshotter, sources, server);
         } catch (RuntimeException e) {
+            sources.close();
             if (snapshotter != null) {
                 snapshotter.close();
             }
@@ -166,6 +222,7 @@ public final class Daemon implements AutoCloseable {
         LOG.info("stopping socket={}", config.socket());
         metrics.ifPresent(MetricsServer::close);
         server.stop(Duration.ofSeconds(config.shutdownGraceSeconds()));
+        sources.close(); // unmounts remote layers: no FUSE mount outlives the process that serves it
         snapshotter.close();
         store.close();
         lock.close();

@@ -20,11 +20,13 @@ public final class SnapshotQueries {
     private final MetaStore store;
     private final SnapshotDirectories dirs;
     private final OverlayMounts overlay;
+    private final RemoteSnapshots remote;
 
-    SnapshotQueries(MetaStore store, SnapshotDirectories dirs, OverlayMounts overlay) {
+    SnapshotQueries(MetaStore store, SnapshotDirectories dirs, OverlayMounts overlay, RemoteSnapshots remote) {
         this.store = store;
         this.dirs = dirs;
         this.overlay = overlay;
+        this.remote = remote;
     }
 
     public SnapshotInfo stat(String key) {
@@ -52,7 +54,7 @@ public final class SnapshotQueries {
     }
 
     public List<Mount> mounts(String key) {
-        record Shape(SnapshotRecord record, List<Long> ancestors) {}
+        record Shape(SnapshotRecord record, List<SnapshotRecord> ancestors) {}
         Shape shape = store.read(tx -> {
             SnapshotRecord record = tx.find(key).orElseThrow(() -> notFound(key));
             return new Shape(record, tx.ancestors(record.id()));
@@ -62,9 +64,10 @@ public final class SnapshotQueries {
                     + " is committed and has no mounts; prepare or view a child of it");
         }
         long id = shape.record().id();
-        // Outside the transaction: finding each parent's layer directories stats the disk.
+        // Outside the transaction: checking remote parents and finding each parent's layer directories touch the disk.
+        remote.requireReadable(key, shape.ancestors());
         return overlay.mounts(shape.record().info().kind(), dirs.fs(id), dirs.work(id),
-                dirs.lowerDirs(shape.ancestors()));
+                dirs.lowerDirs(shape.ancestors().stream().map(SnapshotRecord::id).toList()));
     }
 
     private SnapshotRecord find(String key) {

@@ -41,6 +41,7 @@ public final class Snapshotter {
     private final LayerSourceChain sources;
     private final Clock clock;
     private final OrphanCleaner cleaner;
+    private final RemoteSnapshots remote;
 
     public Snapshotter(MetaStore store, SnapshotDirectories dirs, OverlayMounts overlay, LayerSourceChain sources,
             Clock clock) {
@@ -50,11 +51,21 @@ public final class Snapshotter {
         this.sources = sources;
         this.clock = clock;
         this.cleaner = new OrphanCleaner(store, dirs);
+        this.remote = new RemoteSnapshots(store, dirs, sources);
     }
 
     /** Reads (Stat, List, Usage, Mounts) over the same store and directories. */
     public SnapshotQueries queries() {
-        return new SnapshotQueries(store, dirs, overlay);
+        return new SnapshotQueries(store, dirs, overlay, remote);
+    }
+
+    /**
+     * Hands the snapshots layer sources provided in an earlier run back to them, at start, so
+     * that they make the content readable again (a FUSE mount dies with the process that served
+     * it). Returns how many there are.
+     */
+    public int restoreRemoteSnapshots() {
+        return remote.restoreAll();
     }
 
     /** Deletes the directories of removed snapshots and crash leftovers; returns how many. */
@@ -94,7 +105,7 @@ public final class Snapshotter {
 
     private Created create(Kind kind, String key, String parent, Map<String, String> labels) {
         requireKey(key);
-        record Recorded(SnapshotRecord record, List<Long> ancestors) {}
+        record Recorded(SnapshotRecord record, List<SnapshotRecord> ancestors) {}
         SnapshotDirectories.Staged staged = dirs.stage(kind == Kind.ACTIVE);
         Recorded recorded;
         try {
@@ -111,9 +122,16 @@ public final class Snapshotter {
             dirs.discard(staged);
             throw e;
         }
-        // Outside the transaction: finding each parent's layer directories stats the disk.
+        // Outside the transaction: checking remote parents and finding each parent's layer directories touch the disk.
         long id = recorded.record().id();
-        List<Mount> mounts = overlay.mounts(kind, dirs.fs(id), dirs.work(id), dirs.lowerDirs(recorded.ancestors()));
+        try {
+            remote.requireReadable(key, recorded.ancestors());
+        } catch (SnapshotException.Unavailable e) {
+            remove(key); // containerd retries the Prepare; a half-made snapshot would make that ALREADY_EXISTS
+            throw e;
+        }
+        List<Mount> mounts = overlay.mounts(kind, dirs.fs(id), dirs.work(id),
+                dirs.lowerDirs(recorded.ancestors().stream().map(SnapshotRecord::id).toList()));
         return new Created(recorded.record(), mounts);
     }
 
@@ -208,7 +226,7 @@ public final class Snapshotter {
      * by {@link #cleanup()}), once nothing has it mounted.
      */
     public void remove(String key) {
-        store.write(tx -> {
+        SnapshotRecord removed = store.write(tx -> {
             SnapshotRecord record = tx.find(key).orElseThrow(() -> new NotFound("snapshot " + quote(key)
                     + " does not exist"));
             if (tx.hasChildren(record.id())) {
@@ -216,8 +234,9 @@ public final class Snapshotter {
                         + " because it has children; remove them first");
             }
             tx.delete(record.id());
-            return null;
+            return record;
         });
+        remote.release(removed);
         cleaner.cleanSoon();
     }
 

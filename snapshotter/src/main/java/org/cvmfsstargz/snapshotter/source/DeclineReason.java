@@ -14,6 +14,10 @@ public enum DeclineReason {
     NOT_PUBLISHED,
     /** A repository or registry that might publish the layer did not answer (error, timeout, hang). */
     UNAVAILABLE,
+    /** The layer is not in the source's format (no eStargz footer, no TOC digest label). */
+    NOT_ESTARGZ,
+    /** The layer claims the source's format but its footer, TOC or digest is refused. */
+    CORRUPT,
     /** The layer is published but cannot be stacked where containerd asked for it. */
     NOT_STACKABLE,
     /** The source failed with an exception. */

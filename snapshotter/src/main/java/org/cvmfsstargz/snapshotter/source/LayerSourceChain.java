@@ -3,6 +3,7 @@ package org.cvmfsstargz.snapshotter.source;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +35,73 @@ public final class LayerSourceChain {
 
     public boolean isEmpty() {
         return sources.isEmpty();
+    }
+
+    /**
+     * Hands every remote snapshot of an earlier run to the source that provided it, each source
+     * once (with none if it has none). A snapshot of a source no longer configured is reported;
+     * {@link #unavailable} then names it.
+     */
+    public void restore(List<RemoteSnapshot> snapshots) {
+        for (RemoteSnapshot orphan : snapshots.stream().filter(s -> sourceOf(s).isEmpty()).toList()) {
+            LOG.warn("remote snapshot cannot be restored name={} source={} reason=\"the source is not configured\"",
+                    orphan.name(), orphan.source());
+        }
+        for (LayerSource source : sources) {
+            List<RemoteSnapshot> mine = snapshots.stream().filter(s -> s.source().equals(source.name())).toList();
+            try {
+                source.restore(mine);
+            } catch (RuntimeException e) {
+                LOG.warn("restoring remote snapshots failed source={} count={} error=\"{}\"", source.name(),
+                        mine.size(), e.toString());
+            }
+        }
+    }
+
+    /**
+     * Why a snapshot stacked on {@code remoteAncestors} cannot be mounted now, if it cannot: the
+     * first of them whose source says its content is not readable, or whose source is gone.
+     */
+    public Optional<String> unavailable(List<RemoteSnapshot> remoteAncestors) {
+        for (RemoteSnapshot snapshot : remoteAncestors) {
+            Optional<LayerSource> source = sourceOf(snapshot);
+            if (source.isEmpty()) {
+                return Optional.of("layer " + snapshot.name() + " was provided by " + snapshot.source()
+                        + ", which is not configured now; enable it again, or remove and pull the image again");
+            }
+            if (!source.get().healthy(snapshot)) {
+                return Optional.of("layer " + snapshot.name() + " provided by " + snapshot.source()
+                        + " is not readable now (see the daemon's log)");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Tells the source of a removed remote snapshot to release its content. */
+    public void release(RemoteSnapshot snapshot) {
+        sourceOf(snapshot).ifPresent(source -> {
+            try {
+                source.release(snapshot);
+            } catch (RuntimeException e) {
+                LOG.warn("releasing a removed remote snapshot failed name={} source={} error=\"{}\"", snapshot.name(),
+                        snapshot.source(), e.toString());
+            }
+        });
+    }
+
+    /** Closes every source, at daemon shutdown. */
+    public void close() {
+        for (LayerSource source : sources) {
+            try {
+                source.close();
+            } catch (RuntimeException e) {
+                LOG.warn("closing layer source {} failed: {}", source.name(), e.toString());
+            }
+        }
+    }
+
+    private Optional<LayerSource> sourceOf(RemoteSnapshot snapshot) {
+        return sources.stream().filter(s -> s.name().equals(snapshot.source())).findFirst();
     }
 
     public LayerClaim decide(LayerRequest request) {

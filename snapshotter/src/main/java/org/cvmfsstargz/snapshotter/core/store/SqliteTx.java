@@ -86,7 +86,11 @@ final class SqliteTx implements Tx {
     }
 
     @Override
-    public List<Long> ancestors(long id) {
+    public List<SnapshotRecord> ancestors(long id) {
+        return ancestorIds(id).stream().map(this::byId).toList();
+    }
+
+    private List<Long> ancestorIds(long id) {
         return longs("""
                 WITH RECURSIVE chain(id, parent_id, depth) AS (
                   SELECT id, parent_id, 0 FROM snapshots WHERE id = ?

@@ -40,8 +40,8 @@ public interface Tx {
     /** Whether any snapshot (active, view or committed) has {@code id} as parent. */
     boolean hasChildren(long id);
 
-    /** The ids of {@code id}'s ancestors, nearest parent first, base layer last. */
-    List<Long> ancestors(long id);
+    /** {@code id}'s ancestors, nearest parent first, base layer last. */
+    List<SnapshotRecord> ancestors(long id);
 
     /** Every snapshot, in id order. */
     List<SnapshotRecord> all();

@@ -80,7 +80,7 @@ public abstract class MetaStoreContract {
         assertThat(child.info().parent()).isEqualTo("c");
         boolean hasChildren = store.read(tx -> tx.hasChildren(base.id()));
         assertThat(hasChildren).isTrue();
-        List<Long> ancestors = store.read(tx -> tx.ancestors(child.id()));
+        List<Long> ancestors = store.read(tx -> tx.ancestors(child.id())).stream().map(SnapshotRecord::id).toList();
         assertThat(ancestors).containsExactly(base.id());
     }
 
@@ -89,8 +89,9 @@ public abstract class MetaStoreContract {
         long a = store.write(tx -> tx.insert("a", Kind.COMMITTED, Optional.empty(), Map.of(), T0)).id();
         long b = store.write(tx -> tx.insert("b", Kind.COMMITTED, Optional.of(a), Map.of(), T0)).id();
         long c = store.write(tx -> tx.insert("c", Kind.ACTIVE, Optional.of(b), Map.of(), T0)).id();
-        List<Long> ancestors = store.read(tx -> tx.ancestors(c));
-        assertThat(ancestors).containsExactly(b, a);
+        List<SnapshotRecord> ancestors = store.read(tx -> tx.ancestors(c));
+        assertThat(ancestors).extracting(SnapshotRecord::id).containsExactly(b, a);
+        assertThat(ancestors).extracting(r -> r.info().name()).containsExactly("b", "a");
     }
 
     @Test

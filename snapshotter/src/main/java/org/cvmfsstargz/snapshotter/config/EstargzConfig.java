@@ -1,0 +1,63 @@
+package org.cvmfsstargz.snapshotter.config;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * The {@code [estargz]} section: whether eStargz layers are mounted lazily through FUSE, how they
+ * are verified, prefetched and cached. Every key has a default; a missing key (null from the
+ * parser) takes it here, once, at load.
+ *
+ * @param enabled               whether eStargz layers are mounted at all
+ * @param requireTocDigest      refuse (pull normally) a layer whose Prepare carries no
+ *                              {@code containerd.io/snapshot/stargz/toc.digest}; off only to mount legacy
+ *                              stargz images converted without it, whose TOC is then trusted unverified
+ * @param prefetch              fetch the range a layer's {@code .prefetch.landmark} marks as soon as it is mounted
+ * @param backgroundFetch       fetch the rest of every layer while nothing reads it (uses bandwidth and cache)
+ * @param cacheDir              where verified chunks are kept; empty means {@code <daemon.root>/cache}
+ * @param cacheMaxBytes         the bound of the chunk cache on disk; least recently used chunks are evicted
+ * @param memoryCacheMaxBytes   the bound of the in-memory chunk cache in front of the disk
+ * @param maxTocBytes           the largest TOC accepted, compressed and uncompressed; a larger layer is pulled
+ */
+public record EstargzConfig(Boolean enabled, Boolean requireTocDigest, Boolean prefetch, Boolean backgroundFetch,
+        Path cacheDir, Long cacheMaxBytes, Long memoryCacheMaxBytes, Long maxTocBytes) {
+    public static final long DEFAULT_CACHE_BYTES = 10L << 30;
+    public static final long DEFAULT_MEMORY_CACHE_BYTES = 64L << 20;
+    public static final long DEFAULT_MAX_TOC_BYTES = 256L << 20;
+
+    public EstargzConfig {
+        enabled = Optional.ofNullable(enabled).orElse(true);
+        requireTocDigest = Optional.ofNullable(requireTocDigest).orElse(true);
+        prefetch = Optional.ofNullable(prefetch).orElse(true);
+        backgroundFetch = Optional.ofNullable(backgroundFetch).orElse(false);
+        if (cacheDir != null && !cacheDir.toString().isEmpty() && !cacheDir.isAbsolute()) {
+            throw new ConfigException("estargz.cache_dir", "must be an absolute path, got \"" + cacheDir + "\"");
+        }
+        cacheMaxBytes = atLeast("estargz.cache_max_bytes", Optional.ofNullable(cacheMaxBytes)
+                .orElse(DEFAULT_CACHE_BYTES), 0);
+        memoryCacheMaxBytes = atLeast("estargz.memory_cache_max_bytes", Optional.ofNullable(memoryCacheMaxBytes)
+                .orElse(DEFAULT_MEMORY_CACHE_BYTES), 0);
+        maxTocBytes = atLeast("estargz.max_toc_bytes", Optional.ofNullable(maxTocBytes).orElse(DEFAULT_MAX_TOC_BYTES),
+                1 << 10);
+        if (maxTocBytes > Integer.MAX_VALUE / 2) {
+            throw new ConfigException("estargz.max_toc_bytes", "must be at most " + Integer.MAX_VALUE / 2
+                    + " (1 GiB), got " + maxTocBytes);
+        }
+    }
+
+    public static EstargzConfig defaults() {
+        return new EstargzConfig(null, null, null, null, null, null, null, null);
+    }
+
+    /** Where chunks are cached: {@code cache_dir}, or {@code cache} under the daemon's root. */
+    public Path cacheDir(Path daemonRoot) {
+        return cacheDir == null || cacheDir.toString().isEmpty() ? daemonRoot.resolve("cache") : cacheDir.normalize();
+    }
+
+    private static long atLeast(String key, long value, long minimum) {
+        if (value < minimum) {
+            throw new ConfigException(key, "must be at least " + minimum + ", got " + value);
+        }
+        return value;
+    }
+}

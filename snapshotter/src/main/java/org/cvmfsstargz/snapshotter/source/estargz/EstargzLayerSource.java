@@ -1,0 +1,233 @@
+package org.cvmfsstargz.snapshotter.source.estargz;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.cvmfsstargz.snapshotter.source.DeclineReason;
+import org.cvmfsstargz.snapshotter.source.LayerClaim;
+import org.cvmfsstargz.snapshotter.source.LayerRequest;
+import org.cvmfsstargz.snapshotter.source.LayerSource;
+import org.cvmfsstargz.snapshotter.source.RemoteSnapshot;
+import org.cvmfsstargz.stargz.cache.ChunkCache;
+import org.cvmfsstargz.stargz.format.CorruptLayerException;
+import org.cvmfsstargz.stargz.format.Toc;
+import org.cvmfsstargz.stargz.fuse.FuseOperationListener;
+import org.cvmfsstargz.stargz.fuse.LayerFilesystem;
+import org.cvmfsstargz.stargz.fuse.LayerMount;
+import org.cvmfsstargz.stargz.layer.BackgroundFetch;
+import org.cvmfsstargz.stargz.layer.FetchListener;
+import org.cvmfsstargz.stargz.layer.LayerReader;
+import org.cvmfsstargz.stargz.layer.RegistryBlobSource;
+import org.cvmfsstargz.stargz.layer.TocFetcher;
+import org.cvmfsstargz.stargz.registry.RegistryClient;
+import org.cvmfsstargz.stargz.registry.RegistryException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Provides eStargz layers lazily: a layer whose labels name its image and TOC digest, whose footer
+ * and TOC verify, is mounted through FUSE at the snapshot's {@code fs}; its files' chunks are
+ * fetched from the registry by range when read. Anything else (not eStargz, a TOC that does not
+ * verify, a registry that does not answer, no FUSE) is declined with its reason, and containerd
+ * pulls the layer.
+ *
+ * <p>The mounts live in this process: at start the source detaches mounts a dead daemon left,
+ * and {@link #restore} mounts the layers of existing snapshots again from their stored labels,
+ * in the background; {@link #healthy} waits for that. Thread-safe. The daemon closes it, which
+ * unmounts every layer.
+ */
+public final class EstargzLayerSource implements LayerSource {
+    public static final String NAME = "estargz";
+    /** The type /proc/self/mountinfo shows for our mounts ({@code fuse.} and the FUSE subtype). */
+    static final String FUSE_TYPE = "fuse.estargz";
+    private static final Logger LOG = LoggerFactory.getLogger(EstargzLayerSource.class);
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(15);
+
+    /**
+     * What the source is built from.
+     *
+     * @param registry reads blobs; the source closes it
+     * @param cache holds verified chunks; the source closes it
+     * @param tocs reads and verifies a layer's index
+     * @param requireTocDigest refuse layers without the {@code toc.digest} label
+     * @param fetch prefetch and background fetch settings
+     * @param restoreWait how long a Mounts waits for a layer being restored after a restart
+     */
+    public record Settings(RegistryClient registry, ChunkCache cache, TocFetcher tocs, boolean requireTocDigest,
+            BackgroundFetch.Options fetch, Duration restoreWait) {
+        public Settings {
+            Objects.requireNonNull(registry, "registry");
+            Objects.requireNonNull(cache, "cache");
+            Objects.requireNonNull(tocs, "tocs");
+            Objects.requireNonNull(fetch, "fetch");
+            Objects.requireNonNull(restoreWait, "restoreWait");
+        }
+    }
+
+    private final Settings settings;
+    private final Path snapshotsDir;
+    private final FetchListener fetchListener;
+    private final FuseOperationListener fuseListener;
+    private final Semaphore backgroundPermits = new Semaphore(1);
+    /** By snapshot directory: the layer mounted there, or being mounted (restore). */
+    private final Map<Path, CompletableFuture<MountedLayer>> layers = new ConcurrentHashMap<>();
+
+    /**
+     * @param snapshotsDir where snapshot directories are; stale mounts under it are detached at {@link #restore}
+     */
+    public EstargzLayerSource(Settings settings, Path snapshotsDir, FetchListener fetchListener,
+            FuseOperationListener fuseListener) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.snapshotsDir = Objects.requireNonNull(snapshotsDir, "snapshotsDir");
+        this.fetchListener = Objects.requireNonNull(fetchListener, "fetchListener");
+        this.fuseListener = Objects.requireNonNull(fuseListener, "fuseListener");
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public LayerClaim claim(LayerRequest request) {
+        LayerCoordinates coordinates;
+        switch (LayerCoordinates.parse(request.labels())) {
+            case LayerCoordinates.Parsed.Declined declined -> {
+                return declined.notMine();
+            }
+            case LayerCoordinates.Parsed.Found found -> coordinates = found.coordinates();
+        }
+        if (coordinates.tocDigest().isEmpty() && settings.requireTocDigest()) {
+            return new LayerClaim.NotMine("no " + LayerCoordinates.TOC_DIGEST + " label: not an eStargz layer",
+                    DeclineReason.NOT_ESTARGZ);
+        }
+        try {
+            MountedLayer layer = mount(coordinates, request.contentDir());
+            layers.put(request.snapshotDir(), CompletableFuture.completedFuture(layer));
+            return new LayerClaim.Remote(NAME, Map.of());
+        } catch (CorruptLayerException e) {
+            DeclineReason code = e.reason() == CorruptLayerException.Reason.NOT_ESTARGZ
+                    ? DeclineReason.NOT_ESTARGZ : DeclineReason.CORRUPT;
+            return new LayerClaim.NotMine(coordinates + ": " + e.getMessage(), code);
+        } catch (RegistryException e) {
+            DeclineReason code = e.kind() == RegistryException.Kind.NOT_FOUND
+                    ? DeclineReason.NOT_PUBLISHED : DeclineReason.UNAVAILABLE;
+            return new LayerClaim.NotMine(e.getMessage(), code);
+        } catch (IOException e) {
+            return new LayerClaim.NotMine(coordinates + ": " + e.getMessage(), DeclineReason.UNAVAILABLE);
+        }
+    }
+
+    /** Detaches the mounts a dead daemon left (none of them can work), then mounts each layer again in the background. */
+    @Override
+    public void restore(List<RemoteSnapshot> snapshots) {
+        StaleMounts.detachUnder(snapshotsDir, FUSE_TYPE);
+        snapshots.forEach(this::restore);
+    }
+
+    private void restore(RemoteSnapshot snapshot) {
+        CompletableFuture<MountedLayer> restoring = new CompletableFuture<>();
+        layers.put(snapshot.snapshotDir(), restoring);
+        Thread.ofVirtual().name("restore-" + snapshot.snapshotDir().getFileName()).start(() -> {
+            long started = System.nanoTime();
+            try {
+                if (!(LayerCoordinates.parse(snapshot.labels()) instanceof LayerCoordinates.Parsed.Found found)) {
+                    throw new IOException("its labels do not name an eStargz layer");
+                }
+                MountedLayer layer = mount(found.coordinates(), snapshot.contentDir());
+                if (!restoring.complete(layer)) { // released or closed meanwhile
+                    layer.close();
+                    return;
+                }
+                LOG.info("restored eStargz layer name={} layer={} ms={}", snapshot.name(), found.coordinates(),
+                        (System.nanoTime() - started) / 1_000_000);
+            } catch (Exception e) {
+                LOG.warn("cannot restore eStargz layer name={} error=\"{}\"; containers on it cannot start until"
+                        + " the image is removed and pulled again", snapshot.name(), e.getMessage());
+                restoring.completeExceptionally(e);
+            }
+        });
+    }
+
+    @Override
+    public boolean healthy(RemoteSnapshot snapshot) {
+        CompletableFuture<MountedLayer> layer = layers.get(snapshot.snapshotDir());
+        if (layer == null) {
+            return false;
+        }
+        try {
+            return layer.get(settings.restoreWait().toMillis(), TimeUnit.MILLISECONDS).healthy();
+        } catch (ExecutionException | TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    @Override
+    public void release(RemoteSnapshot snapshot) {
+        CompletableFuture<MountedLayer> layer = layers.remove(snapshot.snapshotDir());
+        if (layer != null) {
+            layer.thenAccept(MountedLayer::close).exceptionally(e -> null).join();
+        }
+    }
+
+    /**
+     * Unmounts every layer, in parallel and within {@link #CLOSE_WAIT}: a mount a running
+     * container still uses is detached at once but served until its files are closed, and waiting
+     * for each in turn would outlast systemd's stop timeout. The process's exit ends them anyway.
+     */
+    @Override
+    public void close() {
+        List<Thread> closing = new ArrayList<>();
+        for (Path dir : new ArrayList<>(layers.keySet())) {
+            CompletableFuture<MountedLayer> layer = layers.remove(dir);
+            if (layer != null) {
+                layer.cancel(false);
+                if (layer.isDone() && !layer.isCompletedExceptionally()) {
+                    closing.add(Thread.ofVirtual().start(layer.join()::close));
+                }
+            }
+        }
+        long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
+        for (Thread thread : closing) {
+            try {
+                thread.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        settings.registry().close();
+        settings.cache().close();
+    }
+
+    private MountedLayer mount(LayerCoordinates coordinates, Path mountpoint)
+            throws IOException, CorruptLayerException, RegistryException {
+        long started = System.nanoTime();
+        RegistryBlobSource blob = RegistryBlobSource.open(settings.registry(), coordinates.repository(),
+                coordinates.layer());
+        Toc toc = settings.tocs().fetch(blob, coordinates.tocDigest());
+        LayerReader reader = new LayerReader(toc, blob, settings.cache(), new LayerReader.Options(
+                coordinates.layer(), settings.requireTocDigest(), 16 << 20, 64 << 10, 256 << 10, fetchListener));
+        LayerMount mount = LayerMount.mount(mountpoint, new LayerFilesystem(coordinates.layer(), toc, reader,
+                fuseListener));
+        BackgroundFetch fetch = new BackgroundFetch(reader, settings.fetch(), backgroundPermits,
+                coordinates.layer().hex().substring(0, 12));
+        fetch.start();
+        LOG.debug("mounted eStargz layer layer={} entries={} chunks={} ms={}", coordinates, toc.nameCount(),
+                toc.chunkCount(), (System.nanoTime() - started) / 1_000_000);
+        return new MountedLayer(coordinates, mount, fetch);
+    }
+}

@@ -1,0 +1,69 @@
+package org.cvmfsstargz.snapshotter.source.estargz;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.cvmfsstargz.snapshotter.source.DeclineReason;
+import org.cvmfsstargz.snapshotter.source.LayerClaim;
+import org.cvmfsstargz.snapshotter.source.RemoteLabels;
+import org.cvmfsstargz.stargz.format.Digest;
+import org.cvmfsstargz.stargz.registry.ImageReference;
+
+/**
+ * Where an eStargz layer is, from a Prepare's labels: the image reference (CRI's
+ * {@code cri.image-ref} or ctr-remote's {@code remote/stargz.reference}), the layer's digest, and
+ * the TOC digest the manifest vouches for ({@code stargz/toc.digest}, which containerd copies from
+ * the layer descriptor's annotations). The same labels are stored on the remote snapshot, so a
+ * restart finds the layer again from them. Immutable.
+ *
+ * @param repository the image reference the layer belongs to (its registry and repository are used)
+ * @param layer the layer blob's digest
+ * @param tocDigest the sha256 of the layer's TOC JSON, if the labels carry it
+ */
+record LayerCoordinates(ImageReference repository, Digest layer, Optional<Digest> tocDigest) {
+    /** The layer-descriptor annotation containerd passes on as a label. */
+    static final String TOC_DIGEST = "containerd.io/snapshot/stargz/toc.digest";
+
+    LayerCoordinates {
+        Objects.requireNonNull(repository, "repository");
+        Objects.requireNonNull(layer, "layer");
+        Objects.requireNonNull(tocDigest, "tocDigest");
+    }
+
+    /** The outcome of reading the labels: the coordinates, or why the layer is not for this source. */
+    sealed interface Parsed {
+        record Found(LayerCoordinates coordinates) implements Parsed {}
+
+        record Declined(LayerClaim.NotMine notMine) implements Parsed {}
+    }
+
+    static Parsed parse(Map<String, String> labels) {
+        Optional<String> digest = RemoteLabels.layerDigest(labels);
+        if (digest.isEmpty()) {
+            return decline("no layer digest label", DeclineReason.NO_DIGEST);
+        }
+        Optional<String> tocDigest = Optional.ofNullable(labels.get(TOC_DIGEST));
+        Optional<String> reference = Optional.ofNullable(labels.get(RemoteLabels.CRI_IMAGE_REF))
+                .or(() -> Optional.ofNullable(labels.get(RemoteLabels.STARGZ_REFERENCE)));
+        if (reference.isEmpty()) {
+            return decline("no image reference label (" + RemoteLabels.CRI_IMAGE_REF + " or "
+                    + RemoteLabels.STARGZ_REFERENCE + ")", DeclineReason.NO_DIGEST);
+        }
+        try {
+            Digest layer = Digest.parse(digest.get());
+            Optional<Digest> toc = tocDigest.map(Digest::parse);
+            return new Parsed.Found(new LayerCoordinates(ImageReference.parse(reference.get()), layer, toc));
+        } catch (IllegalArgumentException e) {
+            return decline("unusable label: " + e.getMessage(), DeclineReason.INVALID_DIGEST);
+        }
+    }
+
+    private static Parsed decline(String reason, DeclineReason code) {
+        return new Parsed.Declined(new LayerClaim.NotMine(reason, code));
+    }
+
+    @Override
+    public String toString() {
+        return repository.registry() + "/" + repository.repository() + "@" + layer;
+    }
+}
