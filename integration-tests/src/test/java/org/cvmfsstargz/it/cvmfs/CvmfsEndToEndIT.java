@@ -1,8 +1,8 @@
 package org.cvmfsstargz.it.cvmfs;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.cvmfsstargz.it.cvmfs.CvmfsNode.REPOSITORY;
-import static org.cvmfsstargz.it.cvmfs.CvmfsNode.layer;
+import static org.cvmfsstargz.it.support.TestNode.REPOSITORY;
+import static org.cvmfsstargz.it.support.TestNode.layer;
 import static org.cvmfsstargz.it.support.ContainerdProcess.SNAPSHOTTER;
 
 import java.io.IOException;
@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.cvmfsstargz.it.support.TestNode;
 import org.cvmfsstargz.it.support.CriImageClient;
 import org.cvmfsstargz.it.support.OciImageBuilder;
 import org.cvmfsstargz.it.support.OciImageBuilder.Image;
@@ -61,7 +62,7 @@ class CvmfsEndToEndIT {
     @TempDir
     Path tmp;
 
-    private CvmfsNode node;
+    private TestNode node;
 
     @AfterEach
     void stopEverything() {
@@ -72,7 +73,7 @@ class CvmfsEndToEndIT {
 
     @Test
     void anImageWithEveryLayerOnCvmfsRunsWithoutTheRegistryServingAnyLayerBytes() throws Exception {
-        node = CvmfsNode.start(tmp, "", List.of(REPOSITORY));
+        node = TestNode.start(tmp, "", List.of(REPOSITORY));
         Image image = image(node.imageName("it/cvmfs:1"));
         node.ingest(image, REPOSITORY);
         node.publish(image);
@@ -92,7 +93,7 @@ class CvmfsEndToEndIT {
 
     @Test
     void theKubernetesPathPullsThroughCriWithoutTheRegistryServingAnyLayerBytes() throws Exception {
-        node = CvmfsNode.startWithCri(tmp, List.of(REPOSITORY));
+        node = TestNode.startWithCri(tmp, List.of(REPOSITORY));
         Image image = image(node.imageName("it/cri:1"));
         node.ingest(image, REPOSITORY);
         node.publish(image);
@@ -116,7 +117,7 @@ class CvmfsEndToEndIT {
 
     @Test
     void theContainerSeesTheSameTreeAsAfterANormalPull() throws Exception {
-        node = CvmfsNode.start(tmp, "", List.of(REPOSITORY));
+        node = TestNode.start(tmp, "", List.of(REPOSITORY));
         Image image = image(node.imageName("it/tree:1"));
         node.ingest(image, REPOSITORY);
         node.publish(image);
@@ -134,7 +135,7 @@ class CvmfsEndToEndIT {
 
     @Test
     void deletionsAndOpaqueDirectoriesBehaveAsAfterANormalPull() throws Exception {
-        node = CvmfsNode.start(tmp, "", List.of(REPOSITORY));
+        node = TestNode.start(tmp, "", List.of(REPOSITORY));
         Image image = image(node.imageName("it/whiteouts:1"));
         node.ingest(image, REPOSITORY);
         Path upper = node.layerDir(REPOSITORY, image.layerDigests().getLast()).resolve("layerfs");
@@ -151,7 +152,7 @@ class CvmfsEndToEndIT {
 
     @Test
     void aMixedImageDownloadsOnlyTheLayerThatIsNotOnCvmfs() throws Exception {
-        node = CvmfsNode.start(tmp, "", List.of(REPOSITORY));
+        node = TestNode.start(tmp, "", List.of(REPOSITORY));
         Image image = image(node.imageName("it/mixed:1"));
         node.ingest(image, REPOSITORY);
         String top = image.layerDigests().getLast();
@@ -178,7 +179,7 @@ class CvmfsEndToEndIT {
 
     @Test
     void cvmfsSnapshotsStillMountAfterTheDaemonRestarts() throws Exception {
-        node = CvmfsNode.start(tmp, "", List.of(REPOSITORY));
+        node = TestNode.start(tmp, "", List.of(REPOSITORY));
         Image image = image(node.imageName("it/restart:1"));
         node.ingest(image, REPOSITORY);
         node.publish(image);
@@ -192,7 +193,7 @@ class CvmfsEndToEndIT {
 
     @Test
     void anImageOf128LayersAllOnCvmfsMounts() throws Exception {
-        node = CvmfsNode.start(tmp, "", List.of(REPOSITORY));
+        node = TestNode.start(tmp, "", List.of(REPOSITORY));
         OciImageBuilder builder = OciImageBuilder.image(node.imageName("it/tall:1")).layer(Layer.busyboxBase());
         for (int i = 1; i < 128; i++) {
             Layer layer = layer().file("layers/" + i + ".txt", "layer " + i + "\n");
@@ -241,7 +242,7 @@ class CvmfsEndToEndIT {
      * The source label of each committed snapshot by its chainID; "" for a snapshot no source
      * provided. containerd names those {@code <namespace>/<n>/<chainID>}, remote ones by the chainID.
      */
-    private static Map<String, String> sources(CvmfsNode node) {
+    private static Map<String, String> sources(TestNode node) {
         return node.daemon().list().stream().filter(i -> i.getKind() == Kind.COMMITTED)
                 .collect(Collectors.toMap(i -> i.getName().substring(i.getName().indexOf("sha256:")),
                         i -> i.getLabelsOrDefault(SOURCE_LABEL, "")));

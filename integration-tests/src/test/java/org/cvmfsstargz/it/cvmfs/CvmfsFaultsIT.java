@@ -1,7 +1,7 @@
 package org.cvmfsstargz.it.cvmfs;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.cvmfsstargz.it.cvmfs.CvmfsNode.layer;
+import static org.cvmfsstargz.it.support.TestNode.layer;
 import static org.cvmfsstargz.it.support.ContainerdProcess.SNAPSHOTTER;
 
 import java.io.IOException;
@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.cvmfsstargz.it.support.TestNode;
 import org.cvmfsstargz.it.support.OciImageBuilder;
 import org.cvmfsstargz.it.support.OciImageBuilder.Image;
 import org.cvmfsstargz.it.support.OciImageBuilder.Layer;
@@ -40,7 +41,7 @@ class CvmfsFaultsIT {
     @TempDir
     Path tmp;
 
-    private CvmfsNode node;
+    private TestNode node;
     private FaultyFuse fuse;
 
     @AfterEach
@@ -58,7 +59,7 @@ class CvmfsFaultsIT {
 
     @Test
     void aMissingRepositoryDirectoryFallsBackToThePull() throws Exception {
-        node = CvmfsNode.start(tmp, DEADLINES, List.of("absent.test"));
+        node = TestNode.start(tmp, DEADLINES, List.of("absent.test"));
         Image image = image(node.imageName("it/missing:1"));
         node.publish(image);
 
@@ -73,7 +74,7 @@ class CvmfsFaultsIT {
 
     @Test
     void aRepositoryAnsweringEioFallsBackToThePull() throws Exception {
-        node = CvmfsNode.start(tmp, DEADLINES, List.of(FAULTY));
+        node = TestNode.start(tmp, DEADLINES, List.of(FAULTY));
         Image image = image(node.imageName("it/eio:1"));
         mountFaultyRepositoryWith(image);
         fuse.failWithEio(".layers");
@@ -89,7 +90,7 @@ class CvmfsFaultsIT {
 
     @Test
     void aHangingRepositoryCostsOneDeadlineWhileOtherCallsKeepAnswering() throws Exception {
-        node = CvmfsNode.start(tmp, DEADLINES, List.of(FAULTY));
+        node = TestNode.start(tmp, DEADLINES, List.of(FAULTY));
         Image image = image(node.imageName("it/hang:1"));
         mountFaultyRepositoryWith(image);
         fuse.hang(".layers");
@@ -117,7 +118,7 @@ class CvmfsFaultsIT {
 
     @Test
     void layersThatHangInsideTheirTreesCostOneScanDeadlineInAll() throws Exception {
-        node = CvmfsNode.start(tmp, DEADLINES, List.of(FAULTY));
+        node = TestNode.start(tmp, DEADLINES, List.of(FAULTY));
         Image image = OciImageBuilder.image(node.imageName("it/hang-inside:1"))
                 .layer(Layer.busyboxBase())
                 .layer(layer().file("etc/middle.txt", "middle layer\n"))
@@ -150,7 +151,7 @@ class CvmfsFaultsIT {
     /** The repository as a FUSE mirror of {@code image} ingested into a local directory. */
     private void mountFaultyRepositoryWith(Image image) throws Exception {
         Path backing = tmp.resolve("backing");
-        CvmfsNode.ingestInto(image, backing);
+        TestNode.ingestInto(image, backing);
         fuse = FaultyFuse.mount(Files.createDirectories(node.cvmfs().resolve(FAULTY)), backing);
     }
 

@@ -1,8 +1,8 @@
 package org.cvmfsstargz.it.cvmfs;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.cvmfsstargz.it.cvmfs.CvmfsNode.REPOSITORY;
-import static org.cvmfsstargz.it.cvmfs.CvmfsNode.layer;
+import static org.cvmfsstargz.it.support.TestNode.REPOSITORY;
+import static org.cvmfsstargz.it.support.TestNode.layer;
 import static org.cvmfsstargz.it.support.ContainerdProcess.SNAPSHOTTER;
 
 import java.io.IOException;
@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.cvmfsstargz.it.support.TestNode;
 import org.cvmfsstargz.it.support.OciImageBuilder;
 import org.cvmfsstargz.it.support.OciImageBuilder.Image;
 import org.cvmfsstargz.it.support.OciImageBuilder.Layer;
@@ -53,7 +54,7 @@ class MetricsIT {
     @TempDir
     Path tmp;
 
-    private CvmfsNode node;
+    private TestNode node;
 
     @AfterEach
     void stopEverything() {
@@ -65,7 +66,7 @@ class MetricsIT {
     @Test
     void metricsAfterAPullAndARunHoldEveryDocumentedMetricWithValuesTheRunExplains() throws Exception {
         int port = freeLoopbackPort();
-        node = CvmfsNode.start(tmp, "\n[metrics]\naddress = \"127.0.0.1:" + port + "\"\n", List.of(REPOSITORY));
+        node = TestNode.start(tmp, "\n[metrics]\naddress = \"127.0.0.1:" + port + "\"\n", List.of(REPOSITORY));
         Image image = OciImageBuilder.image(node.imageName("it/metrics:1"))
                 .layer(Layer.busyboxBase())
                 .layer(layer().file("etc/top.txt", "pulled, not on cvmfs\n"))

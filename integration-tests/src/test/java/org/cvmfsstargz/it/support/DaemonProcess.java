@@ -45,10 +45,20 @@ public final class DaemonProcess implements AutoCloseable {
         this.process = process;
     }
 
-    /** Starts a daemon with the default configuration but for its root and socket. */
+    /**
+     * Starts a daemon with the default configuration but for its root and socket, and without
+     * its metrics endpoint: the default port is fixed, and daemons of tests running side by side
+     * would fight over it.
+     */
     public static DaemonProcess start(Path root, Path socket) throws IOException {
-        return start(root, socket, List.of());
+        Path config = root.resolveSibling(root.getFileName() + "-metrics-off.toml");
+        Files.createDirectories(config.getParent());
+        Files.writeString(config, METRICS_OFF);
+        return start(root, socket, List.of("--config", config.toString()));
     }
+
+    /** Configuration text that turns the metrics endpoint off; append it to a test's configuration. */
+    public static final String METRICS_OFF = "\n[metrics]\nenabled = false\n";
 
     /** Starts a daemon; {@code extraArgs} are appended to {@code serve} (e.g. {@code --config f}). */
     public static DaemonProcess start(Path root, Path socket, List<String> extraArgs) throws IOException {

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,7 +21,8 @@ import java.util.zip.GZIPOutputStream;
 /**
  * Builds a linux/amd64 OCI image archive (a tar of an OCI image layout) entirely in memory, with
  * no network and no tool but the JDK, so a test controls every byte of every layer, including
- * whiteouts and opaque directories. The archive is what {@code ctr images import} reads.
+ * whiteouts, opaque directories and extended attributes. The archive is what {@code ctr images
+ * import} reads.
  *
  * <p>Not thread-safe; one builder per image.
  */
@@ -166,7 +168,13 @@ public final class OciImageBuilder {
      * parent directories are added as 0755 entries so the tar reads like one a real builder writes.
      */
     public static final class Layer {
-        private record Entry(String path, char type, int mode, byte[] content, String link, int uid, int gid) {
+        /** {@code xattrs}: name to value, in the order the PAX header lists them. */
+        private record Entry(String path, char type, int mode, byte[] content, String link, int uid, int gid,
+                Map<String, byte[]> xattrs) {
+            Entry(String path, char type, int mode, byte[] content, String link, int uid, int gid) {
+                this(path, type, mode, content, link, uid, gid, Map.of());
+            }
+
             Entry(String path, char type, int mode, byte[] content, String link) {
                 this(path, type, mode, content, link, 0, 0);
             }
@@ -229,6 +237,28 @@ public final class OciImageBuilder {
             return add(new Entry(path, '1', 0755, new byte[0], target));
         }
 
+        /**
+         * Gives the entry last added at {@code path} the extended attribute {@code name} (e.g.
+         * {@code user.test}), written as a PAX {@code SCHILY.xattr.<name>} record, the form GNU tar,
+         * Go's archive/tar (so containerd and the eStargz converter) read xattrs from.
+         */
+        public Layer xattr(String path, String name, byte[] value) {
+            if (name.isEmpty() || name.contains("=") || name.contains("\u0000")) {
+                throw new IllegalArgumentException("invalid xattr name '" + name + "'");
+            }
+            for (int i = entries.size() - 1; i >= 0; i--) {
+                Entry e = entries.get(i);
+                if (e.path().equals(path)) {
+                    Map<String, byte[]> xattrs = new LinkedHashMap<>(e.xattrs());
+                    xattrs.put(name, value.clone());
+                    entries.set(i, new Entry(e.path(), e.type(), e.mode(), e.content(), e.link(), e.uid(), e.gid(),
+                            Collections.unmodifiableMap(xattrs)));
+                    return this;
+                }
+            }
+            throw new IllegalArgumentException("no entry " + path + " in this layer to put xattr " + name + " on");
+        }
+
         /** Deletes {@code path} of a lower layer: the OCI whiteout {@code .wh.<name>}. */
         public Layer whiteout(String path) {
             int slash = path.lastIndexOf('/');
@@ -256,12 +286,43 @@ public final class OciImageBuilder {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             for (Entry entry : entries) {
                 String path = entry.type() == '5' ? entry.path() + "/" : entry.path();
+                if (!entry.xattrs().isEmpty()) {
+                    writePaxHeader(out, entry);
+                }
                 out.write(ustarHeader(path, entry));
                 out.write(entry.content());
                 pad(out, entry.content().length);
             }
             out.write(new byte[1024]); // two zero blocks end the archive
             return out.toByteArray();
+        }
+
+        /**
+         * The PAX extended header ('x') that precedes {@code entry}'s own header: one
+         * {@code "<length> SCHILY.xattr.<name>=<value>\n"} record per xattr, where the length counts
+         * the whole record including its own digits (POSIX.1-2001 pax format).
+         */
+        private static void writePaxHeader(ByteArrayOutputStream out, Entry entry) throws IOException {
+            ByteArrayOutputStream records = new ByteArrayOutputStream();
+            for (Map.Entry<String, byte[]> xattr : entry.xattrs().entrySet()) {
+                byte[] key = utf8(" SCHILY.xattr." + xattr.getKey() + "=");
+                int rest = key.length + xattr.getValue().length + 1;
+                int length = rest + 1;
+                while (length != rest + String.valueOf(length).length()) {
+                    length = rest + String.valueOf(length).length();
+                }
+                records.write(utf8(String.valueOf(length)));
+                records.write(key);
+                records.write(xattr.getValue());
+                records.write('\n');
+            }
+            String name = entry.path().substring(entry.path().lastIndexOf('/') + 1);
+            byte[] body = records.toByteArray();
+            String paxPath = "PaxHeaders.0/" + name.substring(0, Math.min(name.length(), 80));
+            Entry pax = new Entry(paxPath, 'x', 0644, body, "");
+            out.write(ustarHeader(pax.path(), pax));
+            out.write(body);
+            pad(out, body.length);
         }
 
         /** A POSIX ustar header; mtime 0 so the same layer always has the same digest. */

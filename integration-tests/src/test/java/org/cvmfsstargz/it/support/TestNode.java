@@ -1,4 +1,4 @@
-package org.cvmfsstargz.it.cvmfs;
+package org.cvmfsstargz.it.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.cvmfsstargz.it.support.ContainerdProcess.SNAPSHOTTER;
@@ -10,23 +10,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
-import org.cvmfsstargz.it.support.ContainerdProcess;
-import org.cvmfsstargz.it.support.CountingProxy;
-import org.cvmfsstargz.it.support.DaemonProcess;
-import org.cvmfsstargz.it.support.OciImageBuilder;
 import org.cvmfsstargz.it.support.OciImageBuilder.Image;
-import org.cvmfsstargz.it.support.RegistryProcess;
-import org.cvmfsstargz.it.support.Teardown;
 
 /**
- * One node for the CVMFS end-to-end tests, all under the test's directory: a registry behind a
+ * One node for the end-to-end tests (CVMFS and eStargz), all under the test's directory: a registry behind a
  * counting proxy (images are named after the proxy, so every pull is counted), a directory
  * standing in for {@code /cvmfs} that {@code ingest} fills, the daemon configured to use it, and
  * containerd. {@link #close()} stops everything in the order {@link Teardown} uses.
  */
-final class CvmfsNode implements AutoCloseable {
+public final class TestNode implements AutoCloseable {
     /** The repository the tests ingest into, under {@link #cvmfs()}. */
-    static final String REPOSITORY = "unpacked.test";
+    public static final String REPOSITORY = "unpacked.test";
 
     /**
      * Prints the container's whole root filesystem (its own mounts excluded): one line per entry
@@ -35,7 +29,7 @@ final class CvmfsNode implements AutoCloseable {
      * size and link count say nothing about the image: overlayfs reports one link for any
      * directory it merges from several layers, and mount points report their own filesystem's.
      */
-    static final String TREE_SCRIPT = String.join("\n",
+    public static final String TREE_SCRIPT = String.join("\n",
             "find / -xdev | sort | while read -r f; do",
             "  if [ -d \"$f\" ] && [ ! -L \"$f\" ]; then stat -c '%n|%F|%a|%u:%g' \"$f\"; continue; fi",
             "  stat -c '%n|%F|%a|%u:%g|%s|%h' \"$f\"",
@@ -52,7 +46,7 @@ final class CvmfsNode implements AutoCloseable {
     private final ContainerdProcess containerd;
     private int containers;
 
-    private CvmfsNode(Path tmp, Path cvmfs, Path config, RegistryProcess registry, CountingProxy proxy,
+    private TestNode(Path tmp, Path cvmfs, Path config, RegistryProcess registry, CountingProxy proxy,
             DaemonProcess daemon, ContainerdProcess containerd) {
         this.tmp = tmp;
         this.cvmfs = cvmfs;
@@ -64,22 +58,22 @@ final class CvmfsNode implements AutoCloseable {
     }
 
     /** Starts a node whose daemon asks {@code repositories} (under {@link #cvmfs()}) in order. */
-    static CvmfsNode start(Path tmp, String cvmfsSection, List<String> repositories) throws IOException {
+    public static TestNode start(Path tmp, String cvmfsSection, List<String> repositories) throws IOException {
         return start(tmp, cvmfsSection, repositories, false);
     }
 
     /** The same, with containerd's CRI plugin serving (its snapshotter ours, snapshot annotations on). */
-    static CvmfsNode startWithCri(Path tmp, List<String> repositories) throws IOException {
+    public static TestNode startWithCri(Path tmp, List<String> repositories) throws IOException {
         return start(tmp, "", repositories, true);
     }
 
-    private static CvmfsNode start(Path tmp, String cvmfsSection, List<String> repositories, boolean cri)
+    private static TestNode start(Path tmp, String cvmfsSection, List<String> repositories, boolean cri)
             throws IOException {
         Path cvmfs = Files.createDirectories(tmp.resolve("cvmfs"));
         Path config = tmp.resolve("snapshotter.toml");
         Files.writeString(config, "[cvmfs]\nmountpoint = \"" + cvmfs + "\"\nrepositories = ["
                 + repositories.stream().map(r -> "\"" + r + "\"").collect(Collectors.joining(", ")) + "]\n"
-                + cvmfsSection);
+                + cvmfsSection + (cvmfsSection.contains("[metrics]") ? "" : DaemonProcess.METRICS_OFF));
         RegistryProcess registry = null;
         CountingProxy proxy = null;
         DaemonProcess daemon = null;
@@ -91,7 +85,7 @@ final class CvmfsNode implements AutoCloseable {
             ContainerdProcess containerd = cri
                     ? ContainerdProcess.startWithCri(tmp.resolve("containerd"), daemon.socket(), proxy.hostPort())
                     : ContainerdProcess.start(tmp.resolve("containerd"), daemon.socket());
-            CvmfsNode node = new CvmfsNode(tmp, cvmfs, config, registry, proxy, daemon, containerd);
+            TestNode node = new TestNode(tmp, cvmfs, config, registry, proxy, daemon, containerd);
             containerd.alsoReportOnFailure(node::diagnostics);
             return node;
         } catch (IOException | RuntimeException e) {
@@ -102,47 +96,47 @@ final class CvmfsNode implements AutoCloseable {
         }
     }
 
-    Path cvmfs() {
+    public Path cvmfs() {
         return cvmfs;
     }
 
-    DaemonProcess daemon() {
+    public DaemonProcess daemon() {
         return daemon;
     }
 
-    ContainerdProcess containerd() {
+    public ContainerdProcess containerd() {
         return containerd;
     }
 
-    CountingProxy proxy() {
+    public CountingProxy proxy() {
         return proxy;
     }
 
     /** The name an image gets so that it is pulled through the proxy. */
-    String imageName(String repositoryAndTag) {
+    public String imageName(String repositoryAndTag) {
         return proxy.hostPort() + "/" + repositoryAndTag;
     }
 
     /** Unpacks {@code image} into DUCC's layout in {@code repository}, with the daemon's own {@code ingest}. */
-    void ingest(Image image, String repository) throws IOException, InterruptedException {
+    public void ingest(Image image, String repository) throws IOException, InterruptedException {
         ingestInto(image, cvmfs.resolve(repository));
     }
 
     /** Unpacks {@code image} into DUCC's layout under {@code dir}. */
-    static void ingestInto(Image image, Path dir) throws IOException, InterruptedException {
+    public static void ingestInto(Image image, Path dir) throws IOException, InterruptedException {
         DaemonProcess.Exit exit = DaemonProcess.run(Duration.ofSeconds(120), List.of("ingest", "--image",
                 image.archive().toString(), "--output", dir.toString()));
         assertThat(exit.code()).as("ingest output:\n%s", exit.output()).isZero();
     }
 
     /** The directory DUCC's layout gives layer {@code digest} in {@code repository}. */
-    Path layerDir(String repository, String digest) {
+    public Path layerDir(String repository, String digest) {
         String hex = digest.substring("sha256:".length());
         return cvmfs.resolve(repository).resolve(".layers").resolve(hex.substring(0, 2)).resolve(hex);
     }
 
     /** Puts the image in the registry and nowhere else, then forgets what the proxy counted. */
-    void publish(Image image) {
+    public void publish(Image image) {
         containerd.ctrOk("images", "import", "--no-unpack", image.archive().toString());
         containerd.ctrOk("images", "push", "--plain-http", image.name());
         containerd.ctrOk("images", "rm", "--sync", image.name());
@@ -150,31 +144,51 @@ final class CvmfsNode implements AutoCloseable {
     }
 
     /** The labelled pull: {@code ctr-remote image rpull} into our snapshotter. */
-    void rpull(Image image) {
-        containerd.ctrRemoteOk("image", "rpull", "--plain-http", "--snapshotter", SNAPSHOTTER, image.name());
+    public void rpull(Image image) {
+        rpull(image.name());
+    }
+
+    /** The labelled pull of the image named {@code reference}. */
+    public void rpull(String reference) {
+        containerd.ctrRemoteOk("image", "rpull", "--plain-http", "--snapshotter", SNAPSHOTTER, reference);
     }
 
     /** The same image pulled the ordinary way into containerd's built-in overlayfs snapshotter. */
-    void pullNormally(Image image) {
-        containerd.ctrOk("images", "pull", "--plain-http", "--snapshotter", "overlayfs", image.name());
+    public void pullNormally(Image image) {
+        pullNormally(image.name());
+    }
+
+    /** The image named {@code reference} pulled the ordinary way into containerd's overlayfs snapshotter. */
+    public void pullNormally(String reference) {
+        containerd.ctrOk("images", "pull", "--plain-http", "--snapshotter", "overlayfs", reference);
     }
 
     /** Runs {@code cmd} in a fresh container of {@code image} on {@code snapshotter}; returns its stdout. */
-    String run(String snapshotter, Image image, String... cmd) {
+    public String run(String snapshotter, Image image, String... cmd) {
+        return run(snapshotter, image.name(), cmd);
+    }
+
+    /** Runs {@code cmd} in a fresh container of the image named {@code reference}; returns its stdout. */
+    public String run(String snapshotter, String reference, String... cmd) {
         List<String> args = new ArrayList<>(List.of("run", "--rm", "--snapshotter", snapshotter,
                 "--fifo-dir", tmp.resolve("containerd/fifo").toString(),
-                "--runc-root", tmp.resolve("containerd/runc").toString(), image.name(), "c" + ++containers));
+                "--runc-root", tmp.resolve("containerd/runc").toString(), reference, "c" + ++containers));
         args.addAll(List.of(cmd));
         return containerd.ctrOk(args.toArray(String[]::new));
     }
 
     /** The container's whole tree as {@link #TREE_SCRIPT} prints it. */
-    String tree(String snapshotter, Image image) {
-        return run(snapshotter, image, "/bin/sh", "-c", TREE_SCRIPT);
+    public String tree(String snapshotter, Image image) {
+        return tree(snapshotter, image.name());
+    }
+
+    /** The tree of a container of the image named {@code reference}. */
+    public String tree(String snapshotter, String reference) {
+        return run(snapshotter, reference, "/bin/sh", "-c", TREE_SCRIPT);
     }
 
     /** Stops the daemon with SIGTERM and starts it again on the same root and configuration. */
-    void restartDaemon() throws IOException {
+    public void restartDaemon() throws IOException {
         assertThat(daemon.stop()).as("daemon exit code after SIGTERM\n%s", daemon.logText()).isZero();
         daemon.close();
         daemon = DaemonProcess.start(tmp.resolve("snapshotter"), tmp.resolve("d.sock"),
@@ -182,7 +196,7 @@ final class CvmfsNode implements AutoCloseable {
         containerd.awaitSnapshotterReconnected(Duration.ofSeconds(30));
     }
 
-    String diagnostics() {
+    public String diagnostics() {
         return "--- daemon snapshot directories: " + daemon.snapshotDirectories()
                 + "\n--- proxy requests:\n" + String.join("\n", proxy.requests())
                 + "\n--- daemon log ---\n" + daemon.logText();
@@ -195,7 +209,7 @@ final class CvmfsNode implements AutoCloseable {
         }
     }
 
-    static OciImageBuilder.Layer layer() {
+    public static OciImageBuilder.Layer layer() {
         return new OciImageBuilder.Layer();
     }
 }
