@@ -108,10 +108,14 @@ class EstargzConversionIT {
             Map<String, TocEntry> walked = walk(toc);
             assertThat(walked.keySet()).as("paths of layer %d", i).containsExactlyInAnyOrderElementsOf(
                     plain.entries().keySet());
+            // A hard link after its target gives the shared inode its own header, as unpacking does.
+            java.util.Set<String> linkTargets = plain.entries().values().stream()
+                    .filter(e -> e.kind() == PlainLayer.Kind.HARDLINK).map(e -> e.link().replaceFirst("^\\./", ""))
+                    .collect(java.util.stream.Collectors.toSet());
             for (PlainLayer.Entry expected : plain.entries().values()) {
                 TocEntry entry = walked.get(expected.path());
                 String what = "layer " + i + " entry " + expected.path();
-                if (expected.kind() != PlainLayer.Kind.HARDLINK) { // a hard link has its target's
+                if (expected.kind() != PlainLayer.Kind.HARDLINK && !linkTargets.contains(expected.path())) {
                     assertThat(entry.permissions()).as("mode of %s", what).isEqualTo(expected.mode());
                     assertThat(List.of(entry.uid(), entry.gid())).as("owner of %s", what)
                             .isEqualTo(List.of(expected.uid(), expected.gid()));
