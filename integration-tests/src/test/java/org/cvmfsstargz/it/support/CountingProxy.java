@@ -34,7 +34,8 @@ import org.cvmfsstargz.it.support.HttpFraming.Head;
  * connection: requests (with their Host, Range and bodies) go out unchanged, so the registry's
  * upload Locations point back at the proxy, and answers to HEAD carry no body. Only message
  * boundaries are parsed, to attribute bytes to requests; plain HTTP only (ctr {@code --plain-http},
- * or a CRI registry host with an {@code http://} server).
+ * or a CRI registry host with an {@code http://} server). A test may switch on {@link #faults()},
+ * which then alter answers (and drop {@code Range} headers) as a misbehaving registry would.
  *
  * <p>Thread-safe. The test that starts it closes it, which drops every connection.
  */
@@ -53,26 +54,22 @@ public final class CountingProxy implements AutoCloseable {
         }
 
         Optional<String> blobDigest() {
-            Matcher m = BLOB_PATH.matcher(path());
-            return m.matches() ? Optional.of(m.group(1)) : Optional.empty();
-        }
-
-        /** The target without query; absolute-form targets are reduced to their path. */
-        private String path() {
-            String path = target.startsWith("http://") ? URI.create(target).getRawPath() : target;
-            int query = path.indexOf('?');
-            return query < 0 ? path : path.substring(0, query);
+            return CountingProxy.blobDigest(target);
         }
     }
 
-    /** A request line as the response side needs it: which method, for which target. */
-    private record Pending(String method, String target) {}
+    /**
+     * A request as the response side needs it: which method, for which target, and whether it is
+     * a ranged blob read (a GET of a blob path with a {@code Range} header, see {@link ProxyFaults}).
+     */
+    private record Pending(String method, String target, boolean rangedRead) {}
 
     private final ServerSocket server;
     private final InetSocketAddress upstream;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final ConcurrentLinkedQueue<Exchange> exchanges = new ConcurrentLinkedQueue<>();
+    private final ProxyFaults faults = new ProxyFaults();
 
     private CountingProxy(ServerSocket server, InetSocketAddress upstream) {
         this.server = server;
@@ -117,6 +114,11 @@ public final class CountingProxy implements AutoCloseable {
      */
     public List<String> requests() {
         return exchanges.stream().map(Exchange::toString).toList();
+    }
+
+    /** The faults this proxy injects; all off until a test switches one on. */
+    public ProxyFaults faults() {
+        return faults;
     }
 
     /** Forgets what was counted; an exchange in flight is counted when it completes. */
@@ -187,8 +189,11 @@ public final class CountingProxy implements AutoCloseable {
                     break;
                 }
                 String[] requestLine = head.get().startLine().split(" ", 3);
-                pending.add(new Pending(requestLine[0], requestLine.length > 1 ? requestLine[1] : ""));
-                out.write(head.get().raw());
+                String target = requestLine.length > 1 ? requestLine[1] : "";
+                boolean rangedRead = requestLine[0].equals("GET") && blobDigest(target).isPresent()
+                        && head.get().field("Range").isPresent();
+                pending.add(new Pending(requestLine[0], target, rangedRead));
+                out.write(faults.forward(head.get(), rangedRead).raw());
                 out.flush();
                 HttpFraming.relayBody(in, out, HttpFraming.requestFraming(head.get()), new AtomicLong());
                 out.flush();
@@ -214,8 +219,8 @@ public final class CountingProxy implements AutoCloseable {
                     break;
                 }
                 int status = HttpFraming.status(head.get());
-                out.write(head.get().raw());
                 if (status / 100 == 1 && status != 101) {
+                    out.write(head.get().raw());
                     out.flush(); // an interim answer (100 Continue) goes through at once
                     continue;
                 }
@@ -225,12 +230,14 @@ public final class CountingProxy implements AutoCloseable {
                 }
                 Framing framing = HttpFraming.responseFraming(request.method(), status, head.get());
                 AtomicLong served = new AtomicLong();
+                int relayed = status;
                 try {
-                    HttpFraming.relayBody(in, out, framing, served);
+                    relayed = faults.relay(request.rangedRead(), blobDigest(request.target()), head.get(), status,
+                            framing, in, out, served);
                 } finally {
                     // Counted before the client can see the response end: a test that resets the
                     // counts after a call returns must not find that call counted afterwards.
-                    exchanges.add(new Exchange(request.method(), request.target(), status, served.get()));
+                    exchanges.add(new Exchange(request.method(), request.target(), relayed, served.get()));
                 }
                 out.flush();
                 if (framing instanceof Framing.UntilClose || status == 101) {
@@ -244,6 +251,19 @@ public final class CountingProxy implements AutoCloseable {
         } finally {
             closeBoth(client, registry);
         }
+    }
+
+    /** The digest a blob path names; the target without query, absolute-form targets reduced to their path. */
+    private static Optional<String> blobDigest(String target) {
+        String path;
+        try {
+            path = target.startsWith("http://") ? URI.create(target).getRawPath() : target;
+        } catch (IllegalArgumentException e) {
+            return Optional.empty(); // not a URL: relayed as it came, for the registry to refuse
+        }
+        int query = path.indexOf('?');
+        Matcher m = BLOB_PATH.matcher(query < 0 ? path : path.substring(0, query));
+        return m.matches() ? Optional.of(m.group(1)) : Optional.empty();
     }
 
     private void closeBoth(Socket client, Socket registry) {

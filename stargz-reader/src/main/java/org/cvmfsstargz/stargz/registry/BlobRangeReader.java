@@ -161,7 +161,7 @@ final class BlobRangeReader {
             RegistryTransport.Call direct = new RegistryTransport.Call("GET", stored.get(), headers, Optional.empty(),
                     Optional.empty(), what);
             try {
-                return read(transport.send(direct), ranges, what);
+                return transport.send(direct, response -> read(response, ranges, what));
             } catch (RegistryException e) {
                 int status = e.status().orElse(0);
                 if (status != 401 && status != 403 && status != 404 && status != 410) {
@@ -174,21 +174,20 @@ final class BlobRangeReader {
         }
         return endpoints.first(repository, what, endpoint -> {
             RegistryTransport.Call call = endpoint.call("GET", repository, "/blobs/" + digest, headers, what);
-            HttpResponse<InputStream> response = transport.send(call);
-            if (!RegistryTransport.sameOrigin(response.uri(), call.uri())) {
-                locations.put(key, response.uri());
-            }
-            return read(response, ranges, what);
+            return transport.send(call, response -> {
+                if (!RegistryTransport.sameOrigin(response.uri(), call.uri())) {
+                    locations.put(key, response.uri());
+                }
+                return read(response, ranges, what);
+            });
         });
     }
 
+    /** The ranges from a 2xx answer; an {@link IOException} (the body cut short) makes the transport retry. */
     private static List<byte[]> read(HttpResponse<InputStream> response, List<ByteRange> ranges, String what)
-            throws RegistryException {
+            throws IOException, RegistryException {
         try (InputStream body = response.body()) {
             return RangeAnswers.read(response.statusCode(), response.headers(), body, ranges, what);
-        } catch (IOException e) {
-            throw new RegistryException(RegistryException.Kind.UNREACHABLE, what + ": reading "
-                    + RegistryException.redacted(response.uri()) + " failed: " + e, e);
         }
     }
 

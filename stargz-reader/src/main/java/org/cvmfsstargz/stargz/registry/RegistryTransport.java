@@ -90,6 +90,23 @@ final class RegistryTransport implements AutoCloseable {
      * @throws RegistryException for any other final status, a refused URL or no answer in time
      */
     HttpResponse<InputStream> send(Call call) throws RegistryException {
+        return send(call, response -> response);
+    }
+
+    /** Reads what a caller wants from a 2xx response's body; an {@link IOException} is a failed transfer. */
+    @FunctionalInterface
+    interface BodyReader<T> {
+        T read(HttpResponse<InputStream> response) throws IOException, RegistryException;
+    }
+
+    /**
+     * Sends {@code call} and reads the first 2xx response with {@code reader}, which closes the
+     * body. A connection that fails while the body is read (a reset, a close mid-body) is retried
+     * like one that fails before the headers: within the same attempts and deadline.
+     *
+     * @throws RegistryException for any other final status, a refused URL or no answer in time
+     */
+    <T> T send(Call call, BodyReader<T> reader) throws RegistryException {
         long deadline = System.nanoTime() + options.retry().deadline().toNanos();
         boolean challenged = false;
         for (int attempt = 1; ; attempt++) {
@@ -98,6 +115,9 @@ final class RegistryTransport implements AutoCloseable {
             HttpResponse<InputStream> response;
             try {
                 response = exchange(call, authorization, deadline);
+                if (response.statusCode() / 100 == 2) {
+                    return reader.read(response);
+                }
             } catch (IOException e) {
                 Duration wait = backoff(attempt);
                 if (!mayRetry(call, attempt, deadline, wait)) {
@@ -111,9 +131,6 @@ final class RegistryTransport implements AutoCloseable {
                 continue;
             }
             int status = response.statusCode();
-            if (status / 100 == 2) {
-                return response;
-            }
             if (status == 401 && call.scope().isPresent() && !challenged) {
                 Optional<AuthChallenge> challenge = AuthChallenge.choose(
                         response.headers().allValues("WWW-Authenticate"));

@@ -166,4 +166,30 @@ class RegistryRangesTest {
         assertThat(client.readRanges(ref(), DIGEST, List.of())).isEmpty();
         assertThat(registry.requests()).isEmpty();
     }
+
+    @Test
+    void aConnectionCutInsideTheBodyIsRetriedWithinTheCallsAttempts() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+        registry.route(PATH, exchange -> {
+            byte[] part = Arrays.copyOfRange(BLOB, 100, 1100);
+            exchange.getResponseHeaders().set("Content-Range", "bytes 100-1099/" + BLOB.length);
+            exchange.sendResponseHeaders(206, part.length);
+            if (requests.incrementAndGet() == 1) {
+                try (var body = exchange.getResponseBody()) {
+                    body.write(part, 0, part.length / 2); // then the connection goes away
+                } catch (java.io.IOException expected) {
+                    // the server refuses to close a body it has not finished: the connection drops
+                }
+                return;
+            }
+            try (var body = exchange.getResponseBody()) {
+                body.write(part);
+            }
+        });
+
+        byte[] bytes = client.readRange(ref(), DIGEST, 100, 1000);
+
+        assertThat(bytes).isEqualTo(expected(new ByteRange(100, 1000)));
+        assertThat(requests).hasValue(2);
+    }
 }
