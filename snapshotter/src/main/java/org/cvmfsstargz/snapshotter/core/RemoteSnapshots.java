@@ -56,6 +56,11 @@ final class RemoteSnapshots {
         remote(removed).ifPresent(sources::release);
     }
 
+    /** Releases what a source made in snapshot {@code id}'s directory for a claim that could not be committed. */
+    void release(long id, String name, java.util.Map<String, String> labels) {
+        sources.release(new RemoteSnapshot(name, labels, dirs.dir(id)));
+    }
+
     /** The snapshot as its source sees it, if a source provided it. */
     private Optional<RemoteSnapshot> remote(SnapshotRecord record) {
         if (!record.info().labels().containsKey(RemoteLabels.SOURCE)) {

@@ -41,7 +41,7 @@ public final class Snapshotter {
     private final LayerSourceChain sources;
     private final Clock clock;
     private final OrphanCleaner cleaner;
-    private final RemoteSnapshots remote;
+    private final RemoteSnapshots remoteSnapshots;
 
     public Snapshotter(MetaStore store, SnapshotDirectories dirs, OverlayMounts overlay, LayerSourceChain sources,
             Clock clock) {
@@ -51,12 +51,12 @@ public final class Snapshotter {
         this.sources = sources;
         this.clock = clock;
         this.cleaner = new OrphanCleaner(store, dirs);
-        this.remote = new RemoteSnapshots(store, dirs, sources);
+        this.remoteSnapshots = new RemoteSnapshots(store, dirs, sources);
     }
 
     /** Reads (Stat, List, Usage, Mounts) over the same store and directories. */
     public SnapshotQueries queries() {
-        return new SnapshotQueries(store, dirs, overlay, remote);
+        return new SnapshotQueries(store, dirs, overlay, remoteSnapshots);
     }
 
     /**
@@ -65,7 +65,7 @@ public final class Snapshotter {
      * it). Returns how many there are.
      */
     public int restoreRemoteSnapshots() {
-        return remote.restoreAll();
+        return remoteSnapshots.restoreAll();
     }
 
     /** Deletes the directories of removed snapshots and crash leftovers; returns how many. */
@@ -125,7 +125,7 @@ public final class Snapshotter {
         // Outside the transaction: checking remote parents and finding each parent's layer directories touch the disk.
         long id = recorded.record().id();
         try {
-            remote.requireReadable(key, recorded.ancestors());
+            remoteSnapshots.requireReadable(key, recorded.ancestors());
         } catch (SnapshotException.Unavailable e) {
             remove(key); // containerd retries the Prepare; a half-made snapshot would make that ALREADY_EXISTS
             throw e;
@@ -168,7 +168,9 @@ public final class Snapshotter {
         try {
             commit(target, active.key(), remoteLabels, Optional.empty(), Usage.ZERO);
         } catch (AlreadyExists raced) {
-            // Another pull provided the same layer meanwhile: theirs serves, ours goes.
+            // Another pull provided the same layer meanwhile: theirs serves, ours goes, and so does
+            // the content our source made for it (a mount would keep the directory from deletion).
+            remoteSnapshots.release(active.id(), target, remoteLabels);
             remove(active.key());
         }
         throw new AlreadyExists("target snapshot " + quote(target) + " provided by " + remote.source());
@@ -236,7 +238,7 @@ public final class Snapshotter {
             tx.delete(record.id());
             return record;
         });
-        remote.release(removed);
+        remoteSnapshots.release(removed);
         cleaner.cleanSoon();
     }
 

@@ -37,7 +37,7 @@ class RemoteSnapshotLifecycleTest {
     private final MountedSource mounted = new MountedSource("mounted");
 
     /** Claims every layer; records what the core asks of it; healthy until told otherwise. */
-    private static final class MountedSource implements LayerSource {
+    private static class MountedSource implements LayerSource {
         private final String name;
         final List<RemoteSnapshot> restored = new CopyOnWriteArrayList<>();
         final List<RemoteSnapshot> released = new CopyOnWriteArrayList<>();
@@ -164,5 +164,28 @@ class RemoteSnapshotLifecycleTest {
         assertThat(unrelated.restored).isEmpty();
         assertThatThrownBy(() -> snapshotter.queries().mounts("container"))
                 .isInstanceOf(SnapshotException.Unavailable.class).hasMessageContaining("not configured");
+    }
+
+    @Test
+    void aClaimThatLosesTheRaceToCommitReleasesWhatItMade() throws Exception {
+        MountedSource racing = new MountedSource("mounted") {
+            @Override
+            public LayerClaim claim(LayerRequest request) {
+                // Another pull commits the same target while this source works.
+                snapshotter.prepare("other-pull", "", Map.of());
+                snapshotter.commit(request.target(), "other-pull", Map.of(), java.util.Optional.empty());
+                return super.claim(request);
+            }
+        };
+        open(racing);
+
+        provide("sha256:base");
+
+        assertThat(racing.released).singleElement().satisfies(r -> {
+            assertThat(r.name()).isEqualTo("sha256:base");
+            assertThat(r.source()).isEqualTo("mounted");
+        });
+        assertThatThrownBy(() -> snapshotter.queries().stat("extract-sha256:base"))
+                .isInstanceOf(SnapshotException.NotFound.class);
     }
 }

@@ -166,7 +166,7 @@ public final class LayerReader implements ContentReader {
             if (next == null) {
                 continue;
             }
-            Chunk chunk = toc.chunks(inode).getFirst();
+            Chunk chunk = toc.chunkAt(inode, 0).orElseThrow(); // not chunks(): a big file has thousands
             if (chunk.offset() > end + options.maxGap()) {
                 break; // not a neighbour: the payload is elsewhere in the blob
             }

@@ -31,12 +31,7 @@ public final class MountTable {
 
     /** The paths the mount table names now: read once, ask many times (a cleanup pass). */
     public Snapshot read() {
-        String text;
-        try {
-            text = Files.readString(mountinfo, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + mountinfo, e);
-        }
+        String text = text();
         List<String> paths = new ArrayList<>();
         for (String line : text.split("\n")) {
             for (String field : line.split("[ ,:=]")) {
@@ -46,6 +41,35 @@ public final class MountTable {
             }
         }
         return new Snapshot(paths);
+    }
+
+    /**
+     * The mount points under {@code dir} (itself included) whose file system type is
+     * {@code fsType} ({@code fuse.<subtype>} for FUSE), deepest first, so that they can be
+     * unmounted in that order.
+     */
+    public List<Path> mountPoints(Path dir, String fsType) {
+        List<Path> found = new ArrayList<>();
+        for (String line : text().split("\n")) {
+            String[] halves = line.split(" - ", 2);
+            String[] fields = halves[0].split(" ");
+            if (halves.length == 2 && fields.length > 4 && halves[1].split(" ")[0].equals(fsType)) {
+                Path mountPoint = Path.of(unescape(fields[4]));
+                if (mountPoint.startsWith(dir)) {
+                    found.add(mountPoint);
+                }
+            }
+        }
+        found.sort((a, b) -> Integer.compare(b.getNameCount(), a.getNameCount()));
+        return found;
+    }
+
+    private String text() {
+        try {
+            return Files.readString(mountinfo, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + mountinfo, e);
+        }
     }
 
     /** Every absolute path in mount points, sources and options, at one moment. */

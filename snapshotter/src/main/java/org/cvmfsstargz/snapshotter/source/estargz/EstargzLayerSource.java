@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.cvmfsstargz.snapshotter.core.dirs.MountTable;
 import org.cvmfsstargz.snapshotter.source.DeclineReason;
 import org.cvmfsstargz.snapshotter.source.LayerClaim;
 import org.cvmfsstargz.snapshotter.source.LayerRequest;
@@ -131,7 +132,7 @@ public final class EstargzLayerSource implements LayerSource {
     /** Detaches the mounts a dead daemon left (none of them can work), then mounts each layer again in the background. */
     @Override
     public void restore(List<RemoteSnapshot> snapshots) {
-        StaleMounts.detachUnder(snapshotsDir, FUSE_TYPE);
+        StaleMounts.detachUnder(MountTable.ofThisProcess(), snapshotsDir, FUSE_TYPE);
         snapshots.forEach(this::restore);
     }
 

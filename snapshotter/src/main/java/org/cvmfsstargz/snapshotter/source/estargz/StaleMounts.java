@@ -1,11 +1,11 @@
 package org.cvmfsstargz.snapshotter.source.estargz;
 
 import java.io.IOException;
-import java.nio.file.Files;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.cvmfsstargz.snapshotter.core.dirs.MountTable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,14 +18,20 @@ import org.slf4j.LoggerFactory;
  */
 final class StaleMounts {
     private static final Logger LOG = LoggerFactory.getLogger(StaleMounts.class);
-    private static final Path MOUNTINFO = Path.of("/proc/self/mountinfo");
 
     private StaleMounts() {}
 
     /** Detaches (lazily: a running container may still hold one) every mount of {@code fsType} under {@code dir}. */
-    static int detachUnder(Path dir, String fsType) {
+    static int detachUnder(MountTable table, Path dir, String fsType) {
+        List<Path> stale;
+        try {
+            stale = table.mountPoints(dir, fsType);
+        } catch (UncheckedIOException e) {
+            LOG.warn("cannot look for stale FUSE mounts: {}", e.getMessage());
+            return 0;
+        }
         int detached = 0;
-        for (Path mountpoint : find(MOUNTINFO, dir, fsType)) {
+        for (Path mountpoint : stale) {
             if (detach(mountpoint)) {
                 detached++;
             }
@@ -34,42 +40,6 @@ final class StaleMounts {
             LOG.info("detached stale FUSE mounts count={} under={}", detached, dir);
         }
         return detached;
-    }
-
-    /** The mount points of {@code fsType} under {@code dir} that {@code mountinfo} lists, deepest first. */
-    static List<Path> find(Path mountinfo, Path dir, String fsType) {
-        List<Path> found = new ArrayList<>();
-        try {
-            for (String line : Files.readAllLines(mountinfo)) {
-                String[] halves = line.split(" - ", 2);
-                String[] fields = halves[0].split(" ");
-                if (halves.length == 2 && fields.length > 4 && halves[1].split(" ")[0].equals(fsType)) {
-                    Path mountpoint = Path.of(unescape(fields[4]));
-                    if (mountpoint.startsWith(dir)) {
-                        found.add(mountpoint);
-                    }
-                }
-            }
-        } catch (IOException e) {
-            LOG.warn("cannot read {}: {}", mountinfo, e.toString());
-        }
-        found.sort((a, b) -> Integer.compare(b.getNameCount(), a.getNameCount()));
-        return found;
-    }
-
-    /** mountinfo writes space, tab, newline and backslash in paths as octal escapes. */
-    static String unescape(String field) {
-        StringBuilder out = new StringBuilder(field.length());
-        for (int i = 0; i < field.length(); i++) {
-            char c = field.charAt(i);
-            if (c == '\\' && i + 3 < field.length() && field.substring(i + 1, i + 4).chars().allMatch(d -> d >= '0' && d <= '7')) {
-                out.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
-                i += 3;
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
     }
 
     private static boolean detach(Path mountpoint) {
