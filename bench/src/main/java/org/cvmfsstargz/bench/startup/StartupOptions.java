@@ -50,16 +50,7 @@ record StartupOptions(Path daemonJar, Path java, Path tmp, int repeat, String ba
             """;
 
     StartupOptions {
-        if (!Files.isRegularFile(daemonJar)) {
-            throw new IllegalArgumentException("--jar " + daemonJar + " is not a file; build it with"
-                    + " `mvn -DskipTests package -pl bench -am` or run bench/run-cvmfs-bench");
-        }
-        if (!Files.isExecutable(java)) {
-            throw new IllegalArgumentException("--java " + java + " is not an executable file");
-        }
-        if (!Files.isDirectory(tmp)) {
-            throw new IllegalArgumentException("--tmp " + tmp + " is not a directory");
-        }
+        requireUsable(daemonJar, java, tmp, "bench/run-cvmfs-bench");
         if (repeat < 1 || repeat > MAX_REPEAT) {
             throw new IllegalArgumentException("--repeat must be 1 to " + MAX_REPEAT + ", got " + repeat);
         }
@@ -124,6 +115,20 @@ record StartupOptions(Path daemonJar, Path java, Path tmp, int repeat, String ba
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(flag + " takes a whole number from 0 to " + max + ", got \"" + value
                     + "\"");
+        }
+    }
+
+    /** Checks what both benchmarks run: the daemon jar, the java launcher, the scratch directory. */
+    static void requireUsable(Path daemonJar, Path java, Path tmp, String script) {
+        if (!Files.isRegularFile(daemonJar)) {
+            throw new IllegalArgumentException("--jar " + daemonJar + " is not a file; build it with"
+                    + " `mvn -DskipTests package -pl bench -am` or run " + script);
+        }
+        if (!Files.isExecutable(java)) {
+            throw new IllegalArgumentException("--java " + java + " is not an executable file");
+        }
+        if (!Files.isDirectory(tmp)) {
+            throw new IllegalArgumentException("--tmp " + tmp + " is not a directory");
         }
     }
 }
