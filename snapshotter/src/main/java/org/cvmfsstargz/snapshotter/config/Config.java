@@ -4,7 +4,7 @@ import java.util.Optional;
 
 /**
  * The whole configuration, a tree of records with defaults and validation applied at load.
- * Immutable. Documented key by key in the README's configuration reference.
+ * Immutable. Documented key by key in {@code docs/configuration.md}.
  *
  * @param daemon  the {@code [daemon]} section
  * @param cvmfs   the {@code [cvmfs]} section
