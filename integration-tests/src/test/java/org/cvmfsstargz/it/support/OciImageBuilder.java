@@ -1,5 +1,6 @@
 package org.cvmfsstargz.it.support;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Collectors;
+import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -32,7 +34,10 @@ public final class OciImageBuilder {
     private static final String CONFIG_TYPE = "application/vnd.oci.image.config.v1+json";
 
     private final String name;
-    private final List<Layer> layers = new ArrayList<>();
+    /** Each layer as it goes into the archive: its gzip blob and its diffID. */
+    private record LayerBlob(byte[] compressed, String diffId) {}
+
+    private final List<LayerBlob> layers = new ArrayList<>();
     private List<String> cmd = List.of("/bin/sh");
 
     private OciImageBuilder(String name) {
@@ -44,9 +49,21 @@ public final class OciImageBuilder {
         return new OciImageBuilder(name);
     }
 
-    /** Appends a layer on top of those added before. */
-    public OciImageBuilder layer(Layer layer) {
-        layers.add(layer);
+    /** Appends a layer on top of those added before, as it is now (later changes to it are not seen). */
+    public OciImageBuilder layer(Layer layer) throws IOException {
+        byte[] tar = layer.tar();
+        layers.add(new LayerBlob(gzip(tar), sha256(tar)));
+        return this;
+    }
+
+    /**
+     * Appends a layer whose gzip blob was written elsewhere (e.g. a stargz layer: several gzip
+     * members); its diffID is the digest of the whole decompressed stream, as containerd computes it.
+     */
+    public OciImageBuilder compressedLayer(byte[] gzipBlob) throws IOException {
+        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gzipBlob))) {
+            layers.add(new LayerBlob(gzipBlob.clone(), sha256(in.readAllBytes())));
+        }
         return this;
     }
 
@@ -75,13 +92,12 @@ public final class OciImageBuilder {
         List<String> diffIds = new ArrayList<>();
         List<String> layerDigests = new ArrayList<>();
         StringBuilder layerDescriptors = new StringBuilder();
-        for (Layer layer : layers) {
-            byte[] tar = layer.tar();
-            byte[] gz = gzip(tar);
-            String digest = put(blobs, gz);
+        for (LayerBlob layer : layers) {
+            String digest = put(blobs, layer.compressed());
             layerDigests.add(digest);
-            diffIds.add(sha256(tar));
-            layerDescriptors.append(layerDescriptors.isEmpty() ? "" : ",").append(descriptor(LAYER_TYPE, digest, gz.length));
+            diffIds.add(layer.diffId());
+            layerDescriptors.append(layerDescriptors.isEmpty() ? "" : ",")
+                    .append(descriptor(LAYER_TYPE, digest, layer.compressed().length));
         }
         String config = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Env\":[\"PATH=/bin:/usr/bin\"],"
                 + "\"Cmd\":" + jsonArray(cmd) + "},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":" + jsonArray(diffIds) + "}}";

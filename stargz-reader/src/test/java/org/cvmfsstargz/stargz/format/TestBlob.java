@@ -108,7 +108,12 @@ public final class TestBlob {
 
     /** A file with extra or overriding TOC keys, e.g. {@code uid}, {@code userName}, {@code xattrs}. */
     public TestBlob file(String name, String content, Map<String, Object> extra) {
-        return add("reg", name, content.getBytes(StandardCharsets.UTF_8), null, extra);
+        return file(name, content.getBytes(StandardCharsets.UTF_8), extra);
+    }
+
+    /** A file with extra or overriding TOC keys, e.g. {@code mode}. */
+    public TestBlob file(String name, byte[] content, Map<String, Object> extra) {
+        return add("reg", name, content, null, extra);
     }
 
     public TestBlob symlink(String name, String target) {
