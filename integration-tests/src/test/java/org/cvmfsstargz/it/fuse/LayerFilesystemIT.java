@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -24,26 +24,21 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.cvmfsstargz.it.support.Mounter;
-import org.cvmfsstargz.stargz.format.Chunk;
-import org.cvmfsstargz.stargz.format.ChunkVerifier;
+import org.cvmfsstargz.it.support.Processes;
 import org.cvmfsstargz.stargz.format.CorruptLayerException;
 import org.cvmfsstargz.stargz.format.Digest;
 import org.cvmfsstargz.stargz.format.Prefetch;
 import org.cvmfsstargz.stargz.format.TestBlob;
 import org.cvmfsstargz.stargz.format.Toc;
-import org.cvmfsstargz.stargz.format.TocEntry;
 import org.cvmfsstargz.stargz.fuse.LayerFilesystem;
 import org.cvmfsstargz.stargz.fuse.LayerMount;
-import org.cvmfsstargz.stargz.layer.ContentReader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -72,7 +67,7 @@ class LayerFilesystemIT {
     @TempDir
     Path tmp;
 
-    private BlobReader reader;
+    private InMemoryBlobReader reader;
     private Path mnt;
     private LayerMount mount;
 
@@ -111,7 +106,7 @@ class LayerFilesystemIT {
 
     @BeforeEach
     void mountTheLayer() throws IOException {
-        reader = new BlobReader();
+        reader = new InMemoryBlobReader(toc, built.blob());
         mnt = Files.createDirectories(tmp.resolve("mnt"));
         mount = LayerMount.mount(mnt, new LayerFilesystem(LAYER, toc, reader));
     }
@@ -243,11 +238,11 @@ class LayerFilesystemIT {
 
     @Test
     void aFailedFetchIsAnIoErrorForTheReaderAndOtherFilesStillRead() {
-        reader.failing.add("bad/file");
+        reader.fail("bad/file");
 
         assertThatThrownBy(() -> Files.readAllBytes(mnt.resolve("bad/file")))
                 .isInstanceOf(IOException.class).hasMessageContaining("Input/output error");
-        reader.failing.clear();
+        reader.failNothing();
         assertThat(mount.healthy()).isTrue();
     }
 
@@ -312,9 +307,12 @@ class LayerFilesystemIT {
     void otherUsersMayReadWhatModesAllowAndNothingElse() throws IOException {
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
 
-        assertThat(runAsNobody("cat", mnt.resolve("owned/public").toString())).isEqualTo("0 public\n");
-        assertThat(runAsNobody("cat", mnt.resolve("owned/secret").toString())).startsWith("1 ").contains("Permission denied");
-        assertThat(runAsNobody("cat", mnt.resolve("owned/user").toString())).startsWith("1 ").contains("Permission denied");
+        assertThat(runAsNobody("cat", mnt.resolve("owned/public").toString())).isEqualTo(new Processes.Exit(0, "public\n"));
+        for (String denied : List.of("owned/secret", "owned/user")) {
+            Processes.Exit exit = runAsNobody("cat", mnt.resolve(denied).toString());
+            assertThat(exit.code()).as(denied).isEqualTo(1);
+            assertThat(exit.output()).as(denied).contains("Permission denied");
+        }
     }
 
     @Test
@@ -375,31 +373,16 @@ class LayerFilesystemIT {
     }
 
     private static void run(String... command) throws IOException {
-        String output = runAs(List.of(command));
-        if (!output.startsWith("0 ")) {
-            throw new IOException(String.join(" ", command) + " failed: " + output);
+        Processes.Exit exit = Processes.run(Duration.ofSeconds(30), List.of(command));
+        if (exit.code() != 0) {
+            throw new IOException(String.join(" ", command) + " failed: " + exit.output());
         }
     }
 
-    private static String runAsNobody(String... command) throws IOException {
+    private static Processes.Exit runAsNobody(String... command) throws IOException {
         List<String> line = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"));
         line.addAll(List.of(command));
-        return runAs(line);
-    }
-
-    /** Runs {@code command} and returns its exit code, a space, and its output. */
-    private static String runAs(List<String> command) throws IOException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        try {
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new IOException(command + " did not finish within 30 s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
-        }
-        return process.exitValue() + " " + new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return Processes.run(Duration.ofSeconds(30), line);
     }
 
     /** Half random, half zeros per 4 KiB: large files whose gzip members stay moderately small. */
@@ -412,66 +395,5 @@ class LayerFilesystemIT {
             System.arraycopy(noise, 0, bytes, at, Math.min(noise.length, size - at));
         }
         return bytes;
-    }
-
-    /**
-     * The ContentReader the daemon's layer package will provide, over the in-memory blob: it
-     * fetches, inflates and verifies only the chunks a read covers, keeps them, counts fetches,
-     * and fails the paths a test names.
-     */
-    private static final class BlobReader implements ContentReader {
-        final Set<String> failing = ConcurrentHashMap.newKeySet();
-        private final Map<String, byte[]> chunks = new ConcurrentHashMap<>();
-        private final AtomicInteger fetches = new AtomicInteger();
-        private final ChunkVerifier verifier = new ChunkVerifier(true);
-
-        @Override
-        public int read(TocEntry file, long offset, byte[] dst, int length) throws IOException {
-            if (failing.contains(file.path())) {
-                throw new IOException("injected fetch failure for " + file.path());
-            }
-            long end = Math.min(offset + length, file.size());
-            long at = offset;
-            while (at < end) {
-                long position = at;
-                Chunk chunk = toc.chunkAt(file.inode(), position)
-                        .orElseThrow(() -> new IOException("no chunk at " + position + " of " + file.path()));
-                byte[] data = chunk(file, chunk);
-                int from = (int) (at - chunk.chunkOffset());
-                int n = (int) Math.min(end - at, data.length - from);
-                System.arraycopy(data, from, dst, (int) (at - offset), n);
-                at += n;
-            }
-            return (int) Math.max(0, end - offset);
-        }
-
-        void warm(TocEntry file) throws IOException {
-            for (Chunk chunk : toc.chunks(file.inode())) {
-                chunk(file, chunk);
-            }
-        }
-
-        int fetches() {
-            return fetches.get();
-        }
-
-        /** One fetch per chunk even when the kernel's parallel readahead asks for it twice at once. */
-        private byte[] chunk(TocEntry file, Chunk chunk) throws IOException {
-            try {
-                return chunks.computeIfAbsent(file.inode() + "@" + chunk.chunkOffset(), key -> fetch(file, chunk));
-            } catch (UncheckedIOException e) {
-                throw e.getCause();
-            }
-        }
-
-        private byte[] fetch(TocEntry file, Chunk chunk) {
-            fetches.incrementAndGet();
-            byte[] compressed = Arrays.copyOfRange(built.blob(), (int) chunk.offset(), (int) chunk.compressedEnd());
-            try {
-                return verifier.read(file, chunk, compressed);
-            } catch (CorruptLayerException e) {
-                throw new UncheckedIOException(new IOException(e));
-            }
-        }
     }
 }
