@@ -18,7 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Answers registry authentication challenges and remembers the answers: a Bearer token from the
  * challenge's realm (Docker's token protocol, anonymous unless {@link Credentials} has a user for
- * the registry), or Basic credentials. Answers are cached per registry host and pull scope
+ * the registry; an identity token is traded by an OAuth {@code refresh_token} POST, as the Docker
+ * CLI does), or Basic credentials. Answers are cached per registry host and pull scope
  * ({@code repository:<name>:pull}) until the token's {@code expires_in} (60 s when absent) less a
  * margin, so later requests carry them from the start.
  *
