@@ -138,12 +138,7 @@ public final class Daemon implements AutoCloseable {
     private static EstargzLayerSource estargzSource(Config config) {
         EstargzConfig estargz = config.estargz();
         RegistryConfig registry = config.registry();
-        RegistryOptions options = RegistryOptions.defaults()
-                .withTimeouts(Duration.ofMillis(registry.connectTimeoutMs()), Duration.ofMillis(registry.requestTimeoutMs()))
-                .withRetry(new RegistryOptions.Retry(4, Duration.ofMillis(250), Duration.ofSeconds(5),
-                        Duration.ofMillis(registry.retryDeadlineMs())))
-                .withInsecureHosts(Set.copyOf(registry.insecureHosts()))
-                .withForceSingleRange(registry.forceSingleRange());
+        RegistryOptions options = RegistrySettings.options(registry, Set.of());
         Path cacheDir = estargz.cacheDir(config.daemon().root());
         ChunkCache cache;
         try {

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.cvmfsstargz.proto.snapshots.v1.Info;
@@ -62,14 +63,21 @@ public final class DaemonProcess implements AutoCloseable {
 
     /** Starts a daemon; {@code extraArgs} are appended to {@code serve} (e.g. {@code --config f}). */
     public static DaemonProcess start(Path root, Path socket, List<String> extraArgs) throws IOException {
+        return start(root, socket, extraArgs, Map.of());
+    }
+
+    /** As {@link #start(Path, Path, List)}, with {@code environment} set for the daemon (e.g. its {@code PATH}). */
+    public static DaemonProcess start(Path root, Path socket, List<String> extraArgs, Map<String, String> environment)
+            throws IOException {
         Files.createDirectories(root);
         Path log = root.resolveSibling(root.getFileName() + "-daemon.log");
         List<String> args = new ArrayList<>(List.of("serve", "--root", root.toString(), "--socket", socket.toString()));
         args.addAll(extraArgs);
-        Process process = new ProcessBuilder(command(args))
+        ProcessBuilder builder = new ProcessBuilder(command(args))
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .start();
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         DaemonProcess daemon = new DaemonProcess(root, socket, log, process);
         daemon.awaitReady();
         return daemon;

@@ -5,8 +5,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.cvmfsstargz.snapshotter.RegistrySettings;
+import org.cvmfsstargz.snapshotter.config.ConfigException;
+import org.cvmfsstargz.snapshotter.config.ConfigLoader;
 import org.cvmfsstargz.snapshotter.ingest.DuccLayoutWriter;
 import org.cvmfsstargz.snapshotter.ingest.ImageSource;
 import org.cvmfsstargz.snapshotter.ingest.IngestException;
@@ -51,22 +55,35 @@ public final class IngestCommand implements Callable<Integer> {
             description = "With --ref: a registry to reach over plain HTTP (repeatable). Loopback hosts always are.")
     private List<String> insecureRegistries = new ArrayList<>();
 
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "With --ref: the daemon's configuration file, whose [registry] section (credentials,"
+                    + " mirrors, CA files, timeouts) is used (default: /etc/cvmfs-stargz-snapshotter/config.toml"
+                    + " if it exists, else built-in defaults).")
+    private Path configFile;
+
     @Option(names = "--output", paramLabel = "DIR", required = true,
             description = "Directory to write .layers/ into (created if missing).")
     private Path output;
 
     @Override
     public Integer call() {
-        if (source.image != null && !insecureRegistries.isEmpty()) {
-            System.err.println("cvmfs-stargz-snapshotter ingest: --insecure-registry applies only to --ref");
+        if (source.image != null && (!insecureRegistries.isEmpty() || configFile != null)) {
+            System.err.println("cvmfs-stargz-snapshotter ingest: " + (configFile != null ? "--config"
+                    : "--insecure-registry") + " applies only to --ref");
             return Main.EXIT_USAGE;
         }
-        RegistryOptions options;
-        try {
-            options = RegistryOptions.defaults().withInsecureHosts(Set.copyOf(insecureRegistries));
-        } catch (IllegalArgumentException e) {
-            System.err.println("cvmfs-stargz-snapshotter ingest: " + e.getMessage());
-            return Main.EXIT_USAGE;
+        RegistryOptions options = RegistryOptions.defaults();
+        if (source.ref != null) {
+            try {
+                options = RegistrySettings.options(ConfigLoader.load(Optional.ofNullable(configFile)).registry(),
+                        Set.copyOf(insecureRegistries));
+            } catch (ConfigException e) {
+                System.err.println("cvmfs-stargz-snapshotter ingest: configuration error: " + e.getMessage());
+                return Main.EXIT_USAGE;
+            } catch (IllegalArgumentException e) {
+                System.err.println("cvmfs-stargz-snapshotter ingest: " + e.getMessage());
+                return Main.EXIT_USAGE;
+            }
         }
         IngestListener progress = System.console() == null ? IngestListener.NONE
                 : (layer, written, elapsed) -> System.err.printf(Locale.ROOT, "%s %s %d bytes %.1f s%n",

@@ -90,6 +90,22 @@ class IngestCommandTest {
     }
 
     @Test
+    void withRefTheConfigurationsRegistrySectionIsReadAndAMalformedDockerConfigIsAUsageErrorNamingIt()
+            throws Exception {
+        Path docker = Files.writeString(temp.resolve("docker.json"), "{\"auths\": {\"r\": {\"auth\": \"c2Vj\"");
+        Path config = Files.writeString(temp.resolve("config.toml"), "[registry]\ndocker_config = \"" + docker
+                + "\"\n");
+
+        Run run = run("ingest", "--ref", "registry.lan:5000/x:1", "--config", config.toString(),
+                "--output", temp.resolve("out").toString());
+
+        assertThat(run.exit()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(run.stderr()).contains("registry.docker_config").contains(docker.toString())
+                .contains("not valid JSON").doesNotContain("c2Vj");
+        assertThat(temp.resolve("out")).doesNotExist();
+    }
+
+    @Test
     void aMalformedInsecureRegistryIsAUsageError() {
         Run run = run("ingest", "--ref", "registry.lan:5000/x:1", "--insecure-registry", "http://registry.lan:5000",
                 "--output", temp.toString());

@@ -17,14 +17,27 @@ import java.util.Set;
  */
 final class HostPolicy {
     private final Set<String> insecureHosts;
+    private final Set<String> tlsHosts;
+
+    /**
+     * @param insecureHosts {@code host} or {@code host:port} entries that may be reached over plain HTTP
+     * @param tlsHosts {@code host} or {@code host:port} entries reached over HTTPS even where plain
+     *     HTTP is allowed (a loopback registry with its own CA)
+     */
+    HostPolicy(Set<String> insecureHosts, Set<String> tlsHosts) {
+        this.insecureHosts = Set.copyOf(insecureHosts);
+        this.tlsHosts = Set.copyOf(tlsHosts);
+    }
 
     HostPolicy(Set<String> insecureHosts) {
-        this.insecureHosts = Set.copyOf(insecureHosts);
+        this(insecureHosts, Set.of());
     }
 
     /** The base URL of a registry's API, {@code scheme://host[:port]}. */
     URI base(String registryHost) {
-        return URI.create((plainHttpAllowed(registryHost) ? "http://" : "https://") + registryHost);
+        String lower = registryHost.toLowerCase(Locale.ROOT);
+        boolean tls = tlsHosts.contains(lower) || tlsHosts.contains(hostOf(lower));
+        return URI.create((!tls && plainHttpAllowed(registryHost) ? "http://" : "https://") + registryHost);
     }
 
     /** Refuses {@code uri} unless it is HTTPS, or plain HTTP to an allowed host. Sends nothing. */

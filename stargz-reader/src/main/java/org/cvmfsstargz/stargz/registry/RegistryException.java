@@ -42,7 +42,12 @@ public final class RegistryException extends Exception {
         /** The answer contradicts itself or the request: wrong digest, malformed JSON, bad range. */
         INVALID_CONTENT,
         /** A well-formed answer this client does not handle (media type, platform). */
-        UNSUPPORTED
+        UNSUPPORTED,
+        /**
+         * The configured source of credentials could not answer: a credential helper missing,
+         * failing or too slow. Nothing was sent with credentials.
+         */
+        NO_CREDENTIALS
     }
 
     private final Kind kind;

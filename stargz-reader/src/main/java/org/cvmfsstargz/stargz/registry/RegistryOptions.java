@@ -1,5 +1,6 @@
 package org.cvmfsstargz.stargz.registry;
 
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,8 +12,9 @@ import java.util.stream.Collectors;
 
 /**
  * How a {@link RegistryClient} talks to registries: timeouts, retries, which hosts may be reached
- * over plain HTTP, where credentials come from, which mirrors stand in front of a registry, and
- * whether ranges go one per request. Validated once, here.
+ * over plain HTTP, where credentials come from, which mirrors stand in front of a registry, which
+ * CA certificates a host's TLS certificate may chain to, and whether ranges go one per request.
+ * Validated once, here.
  *
  * <p>Immutable and thread-safe.
  *
@@ -28,10 +30,12 @@ import java.util.stream.Collectors;
  * @param forceSingleRange true to send every range in its own request, for registries that
  *     neither refuse nor honour multi-range requests (ECR answered with the whole blob, see
  *     stargz-snapshotter #348); config {@code force_single_range}
+ * @param trustedCertificates per {@code host} or {@code host:port}, CA certificates trusted for
+ *     that host besides the JDK's; such a host is reached over HTTPS even when it is loopback
  */
 public record RegistryOptions(Duration connectTimeout, Duration requestTimeout, Retry retry,
         Set<String> insecureHosts, Credentials credentials, Map<String, List<Mirror>> mirrors,
-        boolean forceSingleRange) {
+        boolean forceSingleRange, Map<String, List<X509Certificate>> trustedCertificates) {
 
     /**
      * Retries with exponential backoff (plus jitter, or the registry's {@code Retry-After}) of
@@ -61,49 +65,70 @@ public record RegistryOptions(Duration connectTimeout, Duration requestTimeout, 
         Objects.requireNonNull(credentials, "credentials");
         insecureHosts = insecureHosts.stream().map(h -> normaliseHost(h, "insecure registry"))
                 .collect(Collectors.toUnmodifiableSet());
-        mirrors = checkMirrors(mirrors, new HostPolicy(insecureHosts));
+        Map<String, List<X509Certificate>> trusted = new LinkedHashMap<>();
+        trustedCertificates.forEach((host, certificates) -> {
+            if (certificates.isEmpty()) {
+                throw new IllegalArgumentException("trusted certificates of " + host + " are an empty list");
+            }
+            if (trusted.put(normaliseHost(host, "host with trusted certificates"), List.copyOf(certificates)) != null) {
+                throw new IllegalArgumentException("trusted certificates of " + host + " are given twice");
+            }
+        });
+        trustedCertificates = Map.copyOf(trusted);
+        mirrors = checkMirrors(mirrors, new HostPolicy(insecureHosts, trustedCertificates.keySet()));
     }
 
-    /** Options without mirrors, sending several ranges per request. */
+    /** Options without mirrors or extra CA certificates, sending several ranges per request. */
     public RegistryOptions(Duration connectTimeout, Duration requestTimeout, Retry retry, Set<String> insecureHosts,
             Credentials credentials) {
-        this(connectTimeout, requestTimeout, retry, insecureHosts, credentials, Map.of(), false);
+        this(connectTimeout, requestTimeout, retry, insecureHosts, credentials, Map.of(), false, Map.of());
     }
 
     /** 10 s to connect, 30 s per response, 4 attempts from 250 ms to 5 s apart within 2 min, anonymous. */
     public static RegistryOptions defaults() {
         return new RegistryOptions(Duration.ofSeconds(10), Duration.ofSeconds(30),
                 new Retry(4, Duration.ofMillis(250), Duration.ofSeconds(5), Duration.ofMinutes(2)),
-                Set.of(), Credentials.ANONYMOUS, Map.of(), false);
+                Set.of(), Credentials.ANONYMOUS, Map.of(), false, Map.of());
     }
 
     public RegistryOptions withTimeouts(Duration connect, Duration request) {
-        return new RegistryOptions(connect, request, retry, insecureHosts, credentials, mirrors, forceSingleRange);
+        return new RegistryOptions(connect, request, retry, insecureHosts, credentials, mirrors, forceSingleRange,
+                trustedCertificates);
     }
 
     public RegistryOptions withRetry(Retry newRetry) {
         return new RegistryOptions(connectTimeout, requestTimeout, newRetry, insecureHosts, credentials, mirrors,
-                forceSingleRange);
+                forceSingleRange, trustedCertificates);
     }
 
     public RegistryOptions withInsecureHosts(Set<String> hosts) {
         return new RegistryOptions(connectTimeout, requestTimeout, retry, hosts, credentials, mirrors,
-                forceSingleRange);
+                forceSingleRange, trustedCertificates);
     }
 
     public RegistryOptions withCredentials(Credentials newCredentials) {
         return new RegistryOptions(connectTimeout, requestTimeout, retry, insecureHosts, newCredentials, mirrors,
-                forceSingleRange);
+                forceSingleRange, trustedCertificates);
     }
 
     /** These options with {@code newMirrors}, checked against the insecure hosts already set. */
     public RegistryOptions withMirrors(Map<String, List<Mirror>> newMirrors) {
         return new RegistryOptions(connectTimeout, requestTimeout, retry, insecureHosts, credentials, newMirrors,
-                forceSingleRange);
+                forceSingleRange, trustedCertificates);
     }
 
     public RegistryOptions withForceSingleRange(boolean single) {
-        return new RegistryOptions(connectTimeout, requestTimeout, retry, insecureHosts, credentials, mirrors, single);
+        return new RegistryOptions(connectTimeout, requestTimeout, retry, insecureHosts, credentials, mirrors, single,
+                trustedCertificates);
+    }
+
+    /**
+     * These options with {@code certificates}: per {@code host} or {@code host:port}, CA
+     * certificates trusted for it besides the JDK's (a registry with a private CA).
+     */
+    public RegistryOptions withTrustedCertificates(Map<String, List<X509Certificate>> certificates) {
+        return new RegistryOptions(connectTimeout, requestTimeout, retry, insecureHosts, credentials, mirrors,
+                forceSingleRange, certificates);
     }
 
     /** The mirrors of {@code registry} (as an image reference names it), in the order to try them. */

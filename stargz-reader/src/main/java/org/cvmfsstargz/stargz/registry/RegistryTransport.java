@@ -46,17 +46,30 @@ final class RegistryTransport implements AutoCloseable {
      * @param what what is being fetched, for messages (e.g. "blob sha256:... of host/repo")
      * @param retried whether failures are sent again; false where the caller has somewhere else
      *     to go (a mirror, before the registry itself)
+     * @param form a form to send as the body ({@code application/x-www-form-urlencoded}); empty for none
      */
     record Call(String method, URI uri, Map<String, String> headers, Optional<AuthScope> scope,
-            Optional<String> authorization, String what, boolean retried) {
+            Optional<String> authorization, String what, boolean retried, Optional<String> form) {
         Call {
             headers = Map.copyOf(headers);
+            Objects.requireNonNull(form, "form");
         }
 
-        /** A call whose failures are retried. */
+        /** A call without a body. */
+        Call(String method, URI uri, Map<String, String> headers, Optional<AuthScope> scope,
+                Optional<String> authorization, String what, boolean retried) {
+            this(method, uri, headers, scope, authorization, what, retried, Optional.empty());
+        }
+
+        /** A call without a body whose failures are retried. */
         Call(String method, URI uri, Map<String, String> headers, Optional<AuthScope> scope,
                 Optional<String> authorization, String what) {
-            this(method, uri, headers, scope, authorization, what, true);
+            this(method, uri, headers, scope, authorization, what, true, Optional.empty());
+        }
+
+        @Override
+        public String toString() {
+            return "Call[" + method + " " + RegistryException.redacted(uri) + ", " + what + "]";
         }
     }
 
@@ -67,7 +80,7 @@ final class RegistryTransport implements AutoCloseable {
 
     RegistryTransport(RegistryOptions options, InstantSource clock) {
         this.options = Objects.requireNonNull(options, "options");
-        this.policy = new HostPolicy(options.insecureHosts());
+        this.policy = new HostPolicy(options.insecureHosts(), options.trustedCertificates().keySet());
         this.tokens = new TokenCache(options.credentials(), clock);
         // One client, so one connection pool: requests to a registry or its storage reuse
         // connections, and over HTTP/2 share one. NEVER: redirects are followed by hand, see
@@ -76,6 +89,7 @@ final class RegistryTransport implements AutoCloseable {
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_2)
                 .connectTimeout(options.connectTimeout())
+                .sslContext(HostTrust.sslContext(options.trustedCertificates()))
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
     }
@@ -139,8 +153,7 @@ final class RegistryTransport implements AutoCloseable {
                     challenged = true;
                     AuthScope scope = call.scope().get();
                     tokens.invalidate(scope.host(), scope.scope());
-                    tokens.answer(challenge.get(), scope.host(), scope.scope(), call.what(),
-                            (uri, auth) -> fetchToken(uri, auth, call.what()));
+                    tokens.answer(challenge.get(), scope.host(), scope.scope(), call.what(), tokenEndpoint(call.what()));
                     attempt--; // answering a challenge is not a retry
                     continue;
                 }
@@ -168,10 +181,14 @@ final class RegistryTransport implements AutoCloseable {
         for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
             policy.check(uri, call.what());
             HttpRequest.Builder request = HttpRequest.newBuilder(uri)
-                    .method(call.method(), HttpRequest.BodyPublishers.noBody())
+                    .method(call.method(), call.form().map(HttpRequest.BodyPublishers::ofString)
+                            .orElse(HttpRequest.BodyPublishers.noBody()))
                     .timeout(timeout(deadline, call))
                     .header("User-Agent", USER_AGENT);
             call.headers().forEach(request::header);
+            if (call.form().isPresent()) {
+                request.header("Content-Type", "application/x-www-form-urlencoded");
+            }
             if (authorization.isPresent() && sameOrigin(uri, call.uri())) {
                 request.header("Authorization", authorization.get());
             }
@@ -211,10 +228,26 @@ final class RegistryTransport implements AutoCloseable {
         }
     }
 
+    /** The token service, for a request fetching {@code what}. */
+    private TokenCache.TokenEndpoint tokenEndpoint(String what) {
+        return new TokenCache.TokenEndpoint() {
+            @Override
+            public byte[] get(URI uri, Optional<String> authorization) throws RegistryException {
+                return fetchToken(new Call("GET", uri, Map.of("Accept", "application/json"), Optional.empty(),
+                        authorization, "token for " + what));
+            }
+
+            @Override
+            public byte[] post(URI uri, String form) throws RegistryException {
+                return fetchToken(new Call("POST", uri, Map.of("Accept", "application/json"), Optional.empty(),
+                        Optional.empty(), "token for " + what, true, Optional.of(form)));
+            }
+        };
+    }
+
     /** The token service's answer body; Basic credentials go only to the realm's own origin. */
-    private byte[] fetchToken(URI uri, Optional<String> authorization, String what) throws RegistryException {
-        Call call = new Call("GET", uri, Map.of("Accept", "application/json"), Optional.empty(), authorization,
-                "token for " + what);
+    private byte[] fetchToken(Call call) throws RegistryException {
+        URI uri = call.uri();
         HttpResponse<InputStream> response = send(call);
         try (InputStream body = response.body()) {
             byte[] bytes = body.readNBytes(MAX_TOKEN_BODY + 1);

@@ -18,7 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Answers registry authentication challenges and remembers the answers: a Bearer token from the
  * challenge's realm (Docker's token protocol, anonymous unless {@link Credentials} has a user for
- * the registry), or Basic credentials. Answers are cached per registry host and pull scope
+ * the registry; an identity token is traded by an OAuth {@code refresh_token} POST, as the Docker
+ * CLI does), or Basic credentials. Answers are cached per registry host and pull scope
  * ({@code repository:<name>:pull}) until the token's {@code expires_in} (60 s when absent) less a
  * margin, so later requests carry them from the start.
  *
@@ -30,11 +31,17 @@ final class TokenCache {
     private static final Duration DEFAULT_LIFETIME = Duration.ofSeconds(60);
     private static final Duration MAX_MARGIN = Duration.ofSeconds(10);
 
-    /** Fetches a token: GET {@code uri}, with {@code authorization} if present; returns the body. */
-    @FunctionalInterface
+    /** Fetches a token from the token service; returns the answer's body. */
     interface TokenEndpoint {
+        /** GET {@code uri} (Docker's token protocol), with {@code authorization} if present. */
         byte[] get(URI uri, Optional<String> authorization) throws RegistryException;
+
+        /** POST {@code form} ({@code application/x-www-form-urlencoded}) to {@code uri} (OAuth 2). */
+        byte[] post(URI uri, String form) throws RegistryException;
     }
+
+    /** The OAuth client id Docker sends when it trades an identity token. */
+    static final String CLIENT_ID = "cvmfs-stargz-snapshotter";
 
     private record Entry(String authorization, Instant expires) {}
 
@@ -85,6 +92,10 @@ final class TokenCache {
                 throw new RegistryException(RegistryException.Kind.UNAUTHORIZED, what + ": " + host
                         + " asks for a user and password (Basic) and none is configured for it");
             }
+            if (user.get().isIdentityToken()) {
+                throw new RegistryException(RegistryException.Kind.UNAUTHORIZED, what + ": " + host
+                        + " asks for a user and password (Basic) but only an identity token is configured for it");
+            }
             entry = new Entry(basic(user.get()), Instant.MAX);
         } else {
             throw new RegistryException(RegistryException.Kind.UNAUTHORIZED, what + ": " + host
@@ -102,14 +113,20 @@ final class TokenCache {
         challenge.param("service").ifPresent(s -> query.append("service=").append(encode(s)));
         query.append(query.isEmpty() ? "" : "&").append("scope=")
                 .append(encode(challenge.param("scope").orElse(scope)));
+        boolean oauth = user.isPresent() && user.get().isIdentityToken();
         URI uri;
         try {
-            uri = URI.create(realm + (realm.contains("?") ? "&" : "?") + query);
+            uri = URI.create(oauth ? realm : realm + (realm.contains("?") ? "&" : "?") + query);
         } catch (IllegalArgumentException e) {
             throw new RegistryException(RegistryException.Kind.INVALID_CONTENT, what + ": " + host
                     + " sent a token realm that is not a URL", e);
         }
-        byte[] body = tokens.get(uri, user.map(TokenCache::basic));
+        // An identity token is an OAuth refresh token: traded by POST, as the Docker CLI does,
+        // never sent as a password. Without one, Docker's GET protocol, Basic if a user is known.
+        byte[] body = oauth
+                ? tokens.post(uri, "grant_type=refresh_token&refresh_token=" + encode(user.get().password())
+                        + "&client_id=" + CLIENT_ID + "&" + query)
+                : tokens.get(uri, user.map(TokenCache::basic));
         Instant now = clock.instant();
         try {
             JsonNode doc = JSON.readTree(body);

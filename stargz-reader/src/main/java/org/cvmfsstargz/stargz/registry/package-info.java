@@ -8,7 +8,9 @@
  * where a registry refuses, and reuse a blob's presigned storage redirect ({@code BlobRangeReader},
  * {@code RangeAnswers}, {@code BlobLocations}); and the transport: plain-HTTP policy,
  * hand-followed redirects that never carry {@code Authorization} to another origin, Bearer and
- * Basic authentication with a token cache, retries with backoff and a deadline. Failures are
+ * Basic authentication with a token cache, per-host CA trust ({@code HostTrust}), retries with
+ * backoff and a deadline. Credentials come from Docker's {@code config.json} and its credential
+ * helpers ({@link org.cvmfsstargz.stargz.registry.DockerConfigCredentials}). Failures are
  * {@link org.cvmfsstargz.stargz.registry.RegistryException}s of one closed set of kinds.
  *
  * <p>HTTP is the JDK's {@link java.net.http.HttpClient}; JSON is Jackson. Sits above
