@@ -105,6 +105,7 @@ public final class LayerSourceChain {
     }
 
     public LayerClaim decide(LayerRequest request) {
+        long started = System.nanoTime();
         List<String> reasons = new ArrayList<>();
         DeclineReason first = DeclineReason.NO_SOURCE;
         for (LayerSource source : sources) {
@@ -116,8 +117,8 @@ public final class LayerSourceChain {
             }
             switch (claim) {
                 case LayerClaim.Remote remote -> {
-                    LOG.info("layer decision target={} source={} key=\"{}\"", request.target(), remote.source(),
-                            request.key());
+                    LOG.info("layer decision target={} source={} key=\"{}\" ms={}", request.target(), remote.source(),
+                            request.key(), (System.nanoTime() - started) / 1_000_000);
                     listener.provided(remote.source());
                     return remote;
                 }
@@ -128,7 +129,8 @@ public final class LayerSourceChain {
             }
         }
         String reason = reasons.isEmpty() ? "no remote layer source configured" : String.join("; ", reasons);
-        LOG.info("layer decision target={} source=pull reason=\"{}\"", request.target(), reason);
+        LOG.info("layer decision target={} source=pull reason=\"{}\" ms={}", request.target(), reason,
+                (System.nanoTime() - started) / 1_000_000);
         listener.pulled(first);
         return new LayerClaim.NotMine(reason, first);
     }

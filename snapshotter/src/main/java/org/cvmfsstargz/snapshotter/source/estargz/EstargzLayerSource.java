@@ -219,7 +219,9 @@ public final class EstargzLayerSource implements LayerSource {
         long started = System.nanoTime();
         RegistryBlobSource blob = RegistryBlobSource.open(settings.registry(), coordinates.repository(),
                 coordinates.layer());
+        long opened = System.nanoTime();
         Toc toc = settings.tocs().fetch(blob, coordinates.tocDigest());
+        long tocRead = System.nanoTime();
         LayerReader reader = new LayerReader(toc, blob, settings.cache(), new LayerReader.Options(
                 coordinates.layer(), settings.requireTocDigest(), 16 << 20, 64 << 10, 256 << 10, fetchListener));
         LayerMount mount = LayerMount.mount(mountpoint, new LayerFilesystem(coordinates.layer(), toc, reader,
@@ -227,8 +229,9 @@ public final class EstargzLayerSource implements LayerSource {
         BackgroundFetch fetch = new BackgroundFetch(reader, settings.fetch(), backgroundPermits,
                 coordinates.layer().hex().substring(0, 12));
         fetch.start();
-        LOG.debug("mounted eStargz layer layer={} entries={} chunks={} ms={}", coordinates, toc.nameCount(),
-                toc.chunkCount(), (System.nanoTime() - started) / 1_000_000);
+        LOG.debug("mounted eStargz layer layer={} entries={} chunks={} size_ms={} toc_ms={} mount_ms={}", coordinates,
+                toc.nameCount(), toc.chunkCount(), (opened - started) / 1_000_000, (tocRead - opened) / 1_000_000,
+                (System.nanoTime() - tocRead) / 1_000_000);
         return new MountedLayer(coordinates, mount, fetch);
     }
 }
