@@ -67,14 +67,20 @@ class DaemonLifecycleIT {
     }
 
     @Test
-    void aSecondDaemonOnTheSameRootIsRefused() throws Exception {
+    void aSecondDaemonOnTheSameRootIsRefusedBeforeItTouchesTheChunkCache() throws Exception {
         Path root = tmp.resolve("root");
         try (DaemonProcess first = DaemonProcess.start(root, tmp.resolve("a.sock"))) {
+            // What the first daemon's cache has half-written: the cache's opening scan deletes such files.
+            Path staged = Files.createDirectories(root.resolve("cache").resolve("ab")).resolve(".tmp-0123456789abcdef");
+            Files.write(staged, new byte[] {1, 2, 3});
+
             DaemonProcess.Exit second = DaemonProcess.run(REFUSAL_TIMEOUT, List.of("serve", "--root",
                     root.toString(), "--socket", tmp.resolve("b.sock").toString()));
+
             assertThat(second.code()).as(second.output()).isEqualTo(1);
             assertThat(second.output()).contains("root " + root + " is in use");
             assertThat(tmp.resolve("b.sock")).doesNotExist();
+            assertThat(staged).as("a write in flight in the first daemon's chunk cache").exists();
         }
     }
 

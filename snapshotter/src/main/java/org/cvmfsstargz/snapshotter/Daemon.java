@@ -88,35 +88,52 @@ public final class Daemon implements AutoCloseable {
      * never takes the port). A metrics address that cannot be bound stops the daemon again.
      */
     public static Daemon start(Config config) {
-        Optional<DaemonRegistry> registry = config.metrics().enabled() ? Optional.of(DaemonRegistry.create())
-                : Optional.empty();
+        // The root first: a second daemon refused for it must not open the first one's chunk cache.
+        RootLock lock = RootLock.acquire(config.daemon().root());
+        Optional<DaemonRegistry> registry = Optional.empty();
+        Daemon daemon;
         try {
-            List<LayerSource> sources = new ArrayList<>();
+            registry = config.metrics().enabled() ? Optional.of(DaemonRegistry.create()) : Optional.empty();
+            LayerSourceChain sources = sources(config, registry);
+            List<ServerInterceptor> interceptors = registry.<ServerInterceptor>map(r -> new RpcMetrics(r.registry()))
+                    .stream().toList();
+            daemon = start(config.daemon(), lock, sources, interceptors); // on failure releases sources and lock
+            daemon.registry = registry;
+        } catch (RuntimeException e) {
+            registry.ifPresent(DaemonRegistry::close);
+            if (lock.held()) {
+                lock.close();
+            }
+            throw e;
+        }
+        if (registry.isPresent()) {
+            try {
+                daemon.metrics = Optional.of(MetricsServer.start(config.metrics().bindAddress(),
+                        registry.get()::scrape));
+            } catch (RuntimeException e) {
+                daemon.close(); // releases everything, the metrics registry included
+                throw e;
+            }
+            LOG.info("serving metrics http://{}/metrics", config.metrics().address());
+        }
+        return daemon;
+    }
+
+    /** The enabled layer sources, in the order CVMFS, eStargz; those opened are closed again if a later one fails. */
+    private static LayerSourceChain sources(Config config, Optional<DaemonRegistry> registry) {
+        List<LayerSource> sources = new ArrayList<>();
+        LayerDecisionListener decisions = registry.<LayerDecisionListener>map(
+                r -> new LayerDecisionMetrics(r.registry())).orElse(LayerDecisionListener.NONE);
+        try {
             if (config.cvmfs().enabled()) {
                 sources.add(cvmfsSource(config.cvmfs(), registry));
             }
             if (config.estargz().enabled()) {
                 sources.add(estargzSource(config));
             }
-            LayerDecisionListener decisions = registry.<LayerDecisionListener>map(
-                    r -> new LayerDecisionMetrics(r.registry())).orElse(LayerDecisionListener.NONE);
-            List<ServerInterceptor> interceptors = registry.<ServerInterceptor>map(r -> new RpcMetrics(r.registry()))
-                    .stream().toList();
-            Daemon daemon = start(config.daemon(), new LayerSourceChain(sources, decisions), interceptors);
-            if (registry.isPresent()) {
-                try {
-                    daemon.metrics = Optional.of(MetricsServer.start(config.metrics().bindAddress(),
-                            registry.get()::scrape));
-                } catch (RuntimeException e) {
-                    daemon.close();
-                    throw e;
-                }
-                LOG.info("serving metrics http://{}/metrics", config.metrics().address());
-            }
-            daemon.registry = registry;
-            return daemon;
+            return new LayerSourceChain(sources, decisions);
         } catch (RuntimeException e) {
-            registry.ifPresent(DaemonRegistry::close);
+            new LayerSourceChain(sources, decisions).close();
             throw e;
         }
     }
@@ -162,12 +179,13 @@ public final class Daemon implements AutoCloseable {
 
     /** Starts serving; fails, having changed nothing on disk, if the root or socket is in use or the store is unusable. */
     public static Daemon start(DaemonConfig config, LayerSourceChain sources) {
-        return start(config, sources, List.of());
+        return start(config, RootLock.acquire(config.root()), sources, List.of());
     }
 
-    private static Daemon start(DaemonConfig config, LayerSourceChain sources, List<ServerInterceptor> interceptors) {
+    /** Starts serving on a root whose {@code lock} is held; on failure closes {@code sources} and the lock. */
+    private static Daemon start(DaemonConfig config, RootLock lock, LayerSourceChain sources,
+            List<ServerInterceptor> interceptors) {
         long started = System.nanoTime();
-        RootLock lock = RootLock.acquire(config.root());
         SqliteMetaStore store = null;
         Snapshotter snapshotter = null;
         try {

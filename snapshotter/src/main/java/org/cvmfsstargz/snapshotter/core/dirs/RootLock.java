@@ -40,6 +40,11 @@ public final class RootLock implements AutoCloseable {
         }
     }
 
+    /** Whether this process still holds the lock: {@link #close()} was not called yet. */
+    public boolean held() {
+        return channel.isOpen();
+    }
+
     @Override
     public void close() {
         try {
