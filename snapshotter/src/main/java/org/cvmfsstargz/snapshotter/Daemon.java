@@ -26,9 +26,13 @@ import org.cvmfsstargz.snapshotter.core.mount.OverlayMounts;
 import org.cvmfsstargz.snapshotter.core.store.SqliteMetaStore;
 import org.cvmfsstargz.snapshotter.grpc.SnapshotsService;
 import org.cvmfsstargz.snapshotter.grpc.SocketServer;
+import org.cvmfsstargz.snapshotter.metrics.ChunkCacheCollector;
 import org.cvmfsstargz.snapshotter.metrics.CvmfsRepositoryCollector;
 import org.cvmfsstargz.snapshotter.metrics.CvmfsUnavailabilityMetrics;
 import org.cvmfsstargz.snapshotter.metrics.DaemonRegistry;
+import org.cvmfsstargz.snapshotter.metrics.EstargzMountMetrics;
+import org.cvmfsstargz.snapshotter.metrics.FetchMetrics;
+import org.cvmfsstargz.snapshotter.metrics.FuseOperationMetrics;
 import org.cvmfsstargz.snapshotter.metrics.LayerDecisionMetrics;
 import org.cvmfsstargz.snapshotter.metrics.MetricsServer;
 import org.cvmfsstargz.snapshotter.metrics.RpcMetrics;
@@ -129,7 +133,7 @@ public final class Daemon implements AutoCloseable {
                 sources.add(cvmfsSource(config.cvmfs(), registry));
             }
             if (config.estargz().enabled()) {
-                sources.add(estargzSource(config));
+                sources.add(estargzSource(config, registry));
             }
             return new LayerSourceChain(sources, decisions);
         } catch (RuntimeException e) {
@@ -152,7 +156,7 @@ public final class Daemon implements AutoCloseable {
         return source;
     }
 
-    private static EstargzLayerSource estargzSource(Config config) {
+    private static EstargzLayerSource estargzSource(Config config, Optional<DaemonRegistry> metrics) {
         EstargzConfig estargz = config.estargz();
         RegistryConfig registry = config.registry();
         RegistryOptions options = RegistrySettings.options(registry, Set.of());
@@ -173,8 +177,15 @@ public final class Daemon implements AutoCloseable {
                 estargz.prefetch(), estargz.backgroundFetch(), 4 << 20, Duration.ofMillis(200)), Duration.ofSeconds(60));
         LOG.info("layer source estargz cache_dir={} cache_max_bytes={} prefetch={} background_fetch={}", cacheDir,
                 estargz.cacheMaxBytes(), estargz.prefetch(), estargz.backgroundFetch());
-        return new EstargzLayerSource(settings, config.daemon().root().resolve("snapshots"), FetchListener.NONE,
-                FuseOperationListener.NONE);
+        EstargzLayerSource source = new EstargzLayerSource(settings, config.daemon().root().resolve("snapshots"),
+                metrics.<FetchListener>map(m -> new FetchMetrics(m.registry())).orElse(FetchListener.NONE),
+                metrics.<FuseOperationListener>map(m -> new FuseOperationMetrics(m.registry()))
+                        .orElse(FuseOperationListener.NONE));
+        metrics.ifPresent(m -> {
+            new EstargzMountMetrics(source).bindTo(m.registry());
+            m.registry().getPrometheusRegistry().register(new ChunkCacheCollector(settings.cache()));
+        });
+        return source;
     }
 
     /** Starts serving; fails, having changed nothing on disk, if the root or socket is in use or the store is unusable. */

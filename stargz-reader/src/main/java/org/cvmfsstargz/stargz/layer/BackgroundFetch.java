@@ -159,7 +159,8 @@ public final class BackgroundFetch implements AutoCloseable {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
-        return reader.fetch(List.copyOf(batch));
+        // The background phase is the one that yields to reads; the prefetch phase is what reads wait for.
+        return reader.fetch(List.copyOf(batch), yieldToReads ? FetchPurpose.BACKGROUND : FetchPurpose.PREFETCH);
     }
 
     private void awaitQuiet() throws InterruptedException {

@@ -92,7 +92,7 @@ public final class LayerReader implements ContentReader {
         activeReads.incrementAndGet();
         try {
             List<FileChunk> needed = chunksCovering(file, offset, end);
-            Obtained obtained = obtain(needed, readAhead(needed));
+            Obtained obtained = obtain(needed, readAhead(needed), FetchPurpose.ON_DEMAND);
             for (int i = 0; i < needed.size(); i++) {
                 Chunk chunk = needed.get(i).chunk();
                 long from = Math.max(offset, chunk.chunkOffset());
@@ -110,16 +110,16 @@ public final class LayerReader implements ContentReader {
 
     /**
      * Fetches, verifies and caches those of {@code chunks} the cache does not hold yet: prefetch
-     * and background fetch.
+     * and background fetch, as {@code purpose} tells the listener.
      *
      * @return how many of {@code chunks} were not cached
      * @throws IOException if the blob could not be read, or a chunk failed verification (the
      *     others are cached)
      */
-    public int fetch(List<FileChunk> chunks) throws IOException {
+    public int fetch(List<FileChunk> chunks, FetchPurpose purpose) throws IOException {
         List<FileChunk> missing = chunks.stream().filter(c -> !cache.contains(key(c))).toList();
         if (!missing.isEmpty()) {
-            obtain(missing, List.of());
+            obtain(missing, List.of(), purpose);
         }
         return missing.size();
     }
@@ -184,9 +184,11 @@ public final class LayerReader implements ContentReader {
 
     /**
      * The verified bytes of each of {@code chunks}, in order: from the cache, from a fetch in
-     * flight, or fetched now, with {@code alongside} fetched and cached in the same request.
+     * flight, or fetched now (for {@code purpose}), with {@code alongside} fetched and cached in the
+     * same request.
      */
-    private Obtained obtain(List<FileChunk> chunks, List<FileChunk> alongside) throws IOException {
+    private Obtained obtain(List<FileChunk> chunks, List<FileChunk> alongside, FetchPurpose purpose)
+            throws IOException {
         List<CompletableFuture<byte[]>> results = new ArrayList<>(chunks.size());
         Map<FileChunk, CompletableFuture<byte[]>> owned = new LinkedHashMap<>();
         boolean fromCache = true;
@@ -214,7 +216,7 @@ public final class LayerReader implements ContentReader {
                     owned.put(extra, mine);
                 }
             }
-            fetchOwned(owned);
+            fetchOwned(owned, purpose);
         }
         List<byte[]> bytes = new ArrayList<>(results.size());
         for (CompletableFuture<byte[]> result : results) {
@@ -224,13 +226,13 @@ public final class LayerReader implements ContentReader {
     }
 
     /** Fetches the chunks this thread registered in {@link #inFlight}; completes every one of their futures. */
-    private void fetchOwned(Map<FileChunk, CompletableFuture<byte[]>> owned) {
+    private void fetchOwned(Map<FileChunk, CompletableFuture<byte[]>> owned, FetchPurpose purpose) {
         try {
             List<FetchPlan.Batch> batches = FetchPlan.of(List.copyOf(owned.keySet()), options.maxRangeBytes(),
                     options.maxGap());
             long started = System.nanoTime();
             List<byte[]> fetched = blob.read(batches.stream().map(FetchPlan.Batch::range).toList());
-            options.listener().fetched(batches.size(), fetched.stream().mapToLong(b -> b.length).sum(),
+            options.listener().fetched(purpose, batches.size(), fetched.stream().mapToLong(b -> b.length).sum(),
                     System.nanoTime() - started);
             for (int b = 0; b < batches.size(); b++) {
                 FetchPlan.Batch batch = batches.get(b);
@@ -239,6 +241,7 @@ public final class LayerReader implements ContentReader {
                 }
             }
         } catch (IOException | RuntimeException e) {
+            options.listener().fetchFailed(purpose);
             IOException failure = e instanceof IOException io ? io
                     : new IOException("reading " + blob.describe() + " failed: " + e, e);
             owned.values().forEach(f -> f.completeExceptionally(failure));

@@ -26,21 +26,28 @@ public final class TocFetcher {
         this.reader = reader;
     }
 
+    /** As {@link #fetch(BlobSource, Optional, FetchListener)}, telling nobody what was fetched. */
+    public Toc fetch(BlobSource blob, Optional<Digest> tocDigest) throws IOException, CorruptLayerException {
+        return fetch(blob, tocDigest, FetchListener.NONE);
+    }
+
     /**
      * The verified index of the layer in {@code blob}.
      *
      * @param tocDigest the {@code toc.digest} annotation's value; empty only when verification is off
+     * @param listener told of each read of the blob, as {@link FetchPurpose#TOC}
      * @throws CorruptLayerException if the blob is not (e)stargz or its footer or TOC is refused
      * @throws IOException if the blob could not be read
      */
-    public Toc fetch(BlobSource blob, Optional<Digest> tocDigest) throws IOException, CorruptLayerException {
+    public Toc fetch(BlobSource blob, Optional<Digest> tocDigest, FetchListener listener)
+            throws IOException, CorruptLayerException {
         long size = blob.size();
         int tailLength = (int) Math.min(size, TAIL_BYTES);
         if (tailLength == 0) {
             throw new CorruptLayerException(CorruptLayerException.Reason.NOT_ESTARGZ, "the blob is empty");
         }
         long tailStart = size - tailLength;
-        byte[] tail = readExactly(blob, new ByteRange(tailStart, tailLength));
+        byte[] tail = readExactly(blob, new ByteRange(tailStart, tailLength), listener);
         Footer footer = Footer.parse(tail, size);
         long sectionLength = footer.tocLength(size);
         if (!reader.admitsSection(sectionLength) || sectionLength > Integer.MAX_VALUE - 8) {
@@ -52,13 +59,21 @@ public final class TocFetcher {
             int from = (int) (footer.tocOffset() - tailStart);
             section = Arrays.copyOfRange(tail, from, from + (int) sectionLength);
         } else {
-            section = readExactly(blob, new ByteRange(footer.tocOffset(), (int) sectionLength));
+            section = readExactly(blob, new ByteRange(footer.tocOffset(), (int) sectionLength), listener);
         }
         return reader.read(section, footer, size, tocDigest);
     }
 
-    private static byte[] readExactly(BlobSource blob, ByteRange range) throws IOException {
-        byte[] bytes = blob.read(List.of(range)).getFirst();
+    private static byte[] readExactly(BlobSource blob, ByteRange range, FetchListener listener) throws IOException {
+        long started = System.nanoTime();
+        byte[] bytes;
+        try {
+            bytes = blob.read(List.of(range)).getFirst();
+        } catch (IOException | RuntimeException e) {
+            listener.fetchFailed(FetchPurpose.TOC);
+            throw e;
+        }
+        listener.fetched(FetchPurpose.TOC, 1, bytes.length, System.nanoTime() - started);
         if (bytes.length != range.length()) {
             throw new IOException(blob.describe() + " gave " + bytes.length + " bytes for range "
                     + range.httpSpec() + " of a blob it says has " + blob.size());

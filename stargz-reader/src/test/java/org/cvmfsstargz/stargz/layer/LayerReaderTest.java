@@ -137,9 +137,9 @@ class LayerReaderTest {
     void fetchCachesWhatIsMissingOnly() throws IOException {
         TocEntry big = toc.lookup("big").orElseThrow();
         List<FileChunk> chunks = toc.chunks(big.inode()).stream().map(c -> new FileChunk(big, c)).toList();
-        assertThat(reader.fetch(chunks)).isEqualTo(chunks.size());
+        assertThat(reader.fetch(chunks, FetchPurpose.BACKGROUND)).isEqualTo(chunks.size());
         int requests = blob.requests().size();
-        assertThat(reader.fetch(chunks)).isZero();
+        assertThat(reader.fetch(chunks, FetchPurpose.BACKGROUND)).isZero();
         assertThat(readAll(big, 1 << 20)).isEqualTo(BIG);
         assertThat(blob.requests()).hasSize(requests);
     }

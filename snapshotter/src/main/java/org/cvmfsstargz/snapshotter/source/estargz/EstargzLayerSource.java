@@ -160,6 +160,17 @@ public final class EstargzLayerSource implements LayerSource {
         });
     }
 
+    /** How many layers are mounted now, restored ones included and ones still being restored not; for metrics. */
+    public int mountedLayers() {
+        int mounted = 0;
+        for (CompletableFuture<MountedLayer> layer : layers.values()) {
+            if (layer.isDone() && !layer.isCompletedExceptionally()) {
+                mounted++;
+            }
+        }
+        return mounted;
+    }
+
     @Override
     public boolean healthy(RemoteSnapshot snapshot) {
         CompletableFuture<MountedLayer> layer = layers.get(snapshot.snapshotDir());
@@ -220,7 +231,7 @@ public final class EstargzLayerSource implements LayerSource {
         RegistryBlobSource blob = RegistryBlobSource.open(settings.registry(), coordinates.repository(),
                 coordinates.layer());
         long opened = System.nanoTime();
-        Toc toc = settings.tocs().fetch(blob, coordinates.tocDigest());
+        Toc toc = settings.tocs().fetch(blob, coordinates.tocDigest(), fetchListener);
         long tocRead = System.nanoTime();
         LayerReader reader = new LayerReader(toc, blob, settings.cache(), new LayerReader.Options(
                 coordinates.layer(), settings.requireTocDigest(), 16 << 20, 64 << 10, 256 << 10, fetchListener));
