@@ -1,0 +1,224 @@
+package org.cvmfsstargz.it.packaging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.cvmfsstargz.it.support.ContainerdProcess.SNAPSHOTTER;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.cvmfsstargz.it.estargz.EstargzImage;
+import org.cvmfsstargz.it.estargz.EstargzImages;
+import org.cvmfsstargz.it.support.ContainerdProcess;
+import org.cvmfsstargz.it.support.CountingProxy;
+import org.cvmfsstargz.it.support.OciImageBuilder;
+import org.cvmfsstargz.it.support.OciImageBuilder.Image;
+import org.cvmfsstargz.it.support.OciImageBuilder.Layer;
+import org.cvmfsstargz.it.support.RegistryProcess;
+import org.cvmfsstargz.it.support.TestNode;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The packaged daemon as the snapshotter of another containerd, as on a Kubernetes node: the image
+ * {@code packaging/build-image} builds runs in containerd A (standing in for the kubelet's pod, with
+ * the DaemonSet's mounts read from {@code packaging/kubernetes/daemonset.yaml} and the ConfigMap's
+ * configuration with its host paths moved under the test directory), and containerd B, told the
+ * daemon's socket by a {@code proxy_plugins} entry, pulls through it an eStargz image (lazily: its
+ * layers become FUSE mounts made inside the container that must reach B on the host) and an image
+ * whose layers are published in a directory standing in for a CVMFS repository, and runs both.
+ * The host directories are a shared mount point, as {@code /} is on a systemd node, so that the
+ * Bidirectional mount can propagate at all.
+ */
+@Timeout(600)
+class PackagedDaemonIT {
+    private static final String IMAGE = "localhost/cvmfs-stargz-snapshotter:it";
+    private static final String REPOSITORY = TestNode.REPOSITORY;
+    private static final String HELLO = "hello from a lazily mounted layer\n";
+    private static final String FROM_CVMFS = "from a layer on CVMFS\n";
+    private static final int CHUNK = 1 << 20;
+
+    @TempDir
+    Path tmp;
+
+    private Path shared;
+    private RegistryProcess registry;
+    private CountingProxy proxy;
+    private PackagedDaemon daemon;
+    private ContainerdProcess node;
+
+    @AfterEach
+    void stopEverything() {
+        try (RegistryProcess r = registry; CountingProxy p = proxy; PackagedDaemon d = daemon;
+                ContainerdProcess n = node) {
+            // closed in reverse order: containerd B, the daemon's container and containerd A, proxy, registry
+        } finally {
+            ContainerdProcess.unmountUnder(tmp);
+        }
+    }
+
+    @Test
+    void theImageServesContainerdAsItsSnapshotterWithEstargzAndCvmfsLayers() throws Exception {
+        Path archive = PackagedDaemon.buildImage(tmp.resolve("image"), IMAGE);
+        shared = makeSharedMountPoint(tmp.resolve("s"));
+        Path packaging = PackagedDaemon.tree().resolve("packaging");
+        int metricsPort = freeLoopbackPort();
+        Path configDir = Files.createDirectories(tmp.resolve("configmap"));
+        String config = testConfig(Files.readString(packaging.resolve("config.toml")), shared, metricsPort);
+        Files.writeString(configDir.resolve("config.toml"), config);
+        Path socket = Path.of(value(config, "socket"));
+        Path root = Path.of(value(config, "root"));
+        Path cvmfs = Path.of(value(config, "mountpoint"));
+        List<String> mounts = DaemonSetMounts.ctrOptions(
+                DaemonSetMounts.read(packaging.resolve("kubernetes/daemonset.yaml")), shared, configDir);
+
+        registry = RegistryProcess.start(tmp.resolve("registry"));
+        proxy = CountingProxy.start(registry.hostPort());
+        long started = System.nanoTime();
+        daemon = PackagedDaemon.start(tmp.resolve("a"), archive, IMAGE, mounts, socket, metricsPort);
+        System.out.printf("packaged daemon ready %d ms after ctr run%n", (System.nanoTime() - started) / 1_000_000);
+        assertThat(daemon.runOnce(IMAGE, "print-config", "/opt/cvmfs-stargz-snapshotter/runtime/bin/java", "-jar",
+                "/opt/cvmfs-stargz-snapshotter/cvmfs-stargz-snapshotter.jar", "config", "containerd",
+                "--containerd-version", "1.7"))
+                .as("the image's own configuration names the socket the DaemonSet mounts")
+                .contains("address = \"/run/cvmfs-stargz-snapshotter/snapshotter.sock\"");
+        node = ContainerdProcess.start(tmp.resolve("b"), socket);
+        node.alsoReportOnFailure(() -> "--- packaged daemon output ---\n" + daemon.logText());
+
+        runsAnEstargzImageLazily(root);
+        runsAnImageFromCvmfs(cvmfs.resolve(REPOSITORY));
+
+        node.close();
+        node = null;
+        assertThat(daemon.stop()).as("exit code after SIGTERM; output:\n%s", daemon.logText()).isZero();
+        assertThat(mountsUnder(shared)).as("mounts left under the host directories once containerd and the daemon"
+                + " stopped (the daemon unmounts its FUSE mounts)").containsExactly(shared.toString());
+        daemon.close();
+        daemon = null;
+        assertThat(ContainerdProcess.unmountUnder(tmp)).containsExactly(shared.toString());
+        assertThat(mountsUnder(tmp)).isEmpty();
+    }
+
+    private void runsAnEstargzImageLazily(Path root) throws Exception {
+        byte[] big = Layer.randomBytes(7, 3 * CHUNK + 999);
+        Image source = OciImageBuilder.image("packaged.test/it/estargz-source:1")
+                .layer(Layer.busyboxBase())
+                .layer(new Layer().file("data/hello.txt", HELLO).file("big/random.bin", big, 0644))
+                .writeArchive(tmp.resolve("estargz-source.tar"));
+        EstargzImage image = EstargzImages.publish(node, proxy.hostPort(), source, "it/packaged", OptionalInt.of(CHUNK));
+        proxy.reset();
+
+        node.ctrRemoteOk("image", "rpull", "--plain-http", "--snapshotter", SNAPSHOTTER, image.esgzReference());
+
+        for (EstargzImage.ConvertedLayer layer : image.layers()) {
+            long size = layer.estargz().size();
+            assertThat(proxy.blobBytes(layer.estargz().digest().value()))
+                    .as("bytes of layer %s (of %s) served by the pull; requests:\n%s", layer.estargz().digest(), size,
+                            String.join("\n", proxy.requests()))
+                    .isLessThanOrEqualTo(size < (128 << 10) ? size : size / 2);
+        }
+        assertThat(fuseMountsUnder(root)).as("the daemon's FUSE mounts, seen on the host").hasSize(image.layers().size());
+        assertThat(node.runAndRemove(image.esgzReference(), "estargz", "/bin/sh", "-c",
+                "cat /data/hello.txt; sha256sum /big/random.bin | cut -d' ' -f1"))
+                .isEqualTo(HELLO + OciImageBuilder.sha256(big).substring("sha256:".length()) + "\n");
+    }
+
+    private void runsAnImageFromCvmfs(Path repository) throws Exception {
+        Image image = OciImageBuilder.image(proxy.hostPort() + "/it/packaged-cvmfs:1")
+                .layer(Layer.busyboxBase())
+                .layer(new Layer().file("etc/cvmfs.txt", FROM_CVMFS))
+                .writeArchive(tmp.resolve("cvmfs.tar"));
+        TestNode.ingestInto(image, repository);
+        node.ctrOk("images", "import", "--no-unpack", image.archive().toString());
+        node.ctrOk("images", "push", "--plain-http", image.name());
+        node.ctrOk("images", "rm", "--sync", image.name());
+        proxy.reset();
+
+        node.ctrRemoteOk("image", "rpull", "--plain-http", "--snapshotter", SNAPSHOTTER, image.name());
+
+        for (String digest : image.layerDigests()) {
+            assertThat(proxy.blobBytes(digest)).as("bytes of layer %s served; requests:\n%s", digest,
+                    String.join("\n", proxy.requests())).isZero();
+        }
+        assertThat(node.runAndRemove(image.name(), "cvmfs", "/bin/cat", "/etc/cvmfs.txt")).isEqualTo(FROM_CVMFS);
+        assertThat(daemon.logText()).contains("layer decision target=" + image.chainIds().getLast() + " source=cvmfs");
+    }
+
+    /**
+     * The ConfigMap's configuration with its host paths under {@code hostRoot}, the test's
+     * repository, and metrics on {@code metricsPort}; fails if the file no longer sets what the
+     * DaemonSet mounts.
+     */
+    static String testConfig(String config, Path hostRoot, int metricsPort) {
+        String moved = hostRoot.toString();
+        config = replaceOnce(config, "socket = \"/", "socket = \"" + moved + "/");
+        config = replaceOnce(config, "root = \"/", "root = \"" + moved + "/");
+        config = replaceOnce(config, "mountpoint = \"/", "mountpoint = \"" + moved + "/");
+        config = replaceOnce(config, "repositories = [\"unpacked.cern.ch\"]", "repositories = [\"" + REPOSITORY + "\"]");
+        return replaceOnce(config, "address = \"127.0.0.1:9750\"", "address = \"127.0.0.1:" + metricsPort + "\"");
+    }
+
+    private static String replaceOnce(String text, String target, String replacement) {
+        int at = text.indexOf(target);
+        if (at < 0 || text.indexOf(target, at + 1) >= 0) {
+            throw new IllegalStateException("packaging/config.toml should contain `" + target + "` once:\n" + text);
+        }
+        return text.replace(target, replacement);
+    }
+
+    private static String value(String config, String key) {
+        Matcher m = Pattern.compile("(?m)^" + key + " = \"([^\"]+)\"").matcher(config);
+        if (!m.find()) {
+            throw new IllegalStateException("no " + key + " in\n" + config);
+        }
+        return m.group(1);
+    }
+
+    /** {@code mount --bind dir dir; mount --make-rshared dir}: the node's shared root, in miniature. */
+    private static Path makeSharedMountPoint(Path dir) throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        run("mount", "--bind", dir.toString(), dir.toString());
+        run("mount", "--make-rshared", dir.toString());
+        return dir;
+    }
+
+    private static void run(String... command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+        if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
+            throw new IllegalStateException(String.join(" ", command) + " failed: " + output);
+        }
+    }
+
+    /** Mount points at or under {@code dir}, from the fifth field of mountinfo. */
+    private static List<String> mountsUnder(Path dir) throws IOException {
+        return mountinfo().stream().map(fields -> fields[4])
+                .filter(p -> p.equals(dir.toString()) || p.startsWith(dir + "/")).toList();
+    }
+
+    private static List<String> fuseMountsUnder(Path dir) throws IOException {
+        return mountinfo().stream()
+                .filter(fields -> fields[4].startsWith(dir + "/"))
+                .filter(fields -> List.of(fields).subList(List.of(fields).indexOf("-") + 1, fields.length).getFirst()
+                        .startsWith("fuse"))
+                .map(fields -> fields[4]).toList();
+    }
+
+    private static List<String[]> mountinfo() throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().map(l -> l.split(" ")).toList();
+    }
+
+    private static int freeLoopbackPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}
