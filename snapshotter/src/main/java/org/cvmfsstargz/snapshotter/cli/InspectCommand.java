@@ -58,8 +58,15 @@ public final class InspectCommand implements Callable<Integer> {
             err.println("cvmfs-stargz-snapshotter: configuration error: " + e.getMessage());
             return Main.EXIT_USAGE;
         }
+        ImageInspection inspection;
+        try {
+            inspection = ImageInspection.of(config);
+        } catch (ConfigException e) {
+            err.println("cvmfs-stargz-snapshotter: configuration error: " + e.getMessage());
+            return Main.EXIT_USAGE;
+        }
         ImageReport report;
-        try (ImageInspection inspection = ImageInspection.of(config)) {
+        try (inspection) {
             report = inspection.inspect(ref, Optional.ofNullable(layer));
         } catch (RegistryException e) {
             err.println("cvmfs-stargz-snapshotter inspect: " + e.getMessage());

@@ -2,6 +2,8 @@ package org.cvmfsstargz.snapshotter.diagnose;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import org.cvmfsstargz.snapshotter.RegistrySettings;
 import org.cvmfsstargz.snapshotter.SourceSettings;
 import org.cvmfsstargz.snapshotter.config.Config;
 import org.cvmfsstargz.snapshotter.source.cvmfs.CvmfsLayerSource;
@@ -27,9 +29,13 @@ public final class ImageInspection implements AutoCloseable {
         this.inspector = inspector;
     }
 
-    /** The sources {@code config} enables, in the daemon's order, reaching registries as the daemon does. */
+    /**
+     * The sources {@code config} enables, in the daemon's order, reaching registries as the daemon does.
+     *
+     * @throws org.cvmfsstargz.snapshotter.config.ConfigException if the registry settings name unusable files
+     */
     public static ImageInspection of(Config config) {
-        RegistryClient client = new RegistryClient(SourceSettings.registryOptions(config.registry()));
+        RegistryClient client = new RegistryClient(RegistrySettings.options(config.registry(), Set.of()));
         Optional<CvmfsLayerSource> cvmfs = config.cvmfs().enabled()
                 ? Optional.of(CvmfsLayerSource.of(config.cvmfs())) : Optional.empty();
         Optional<LayerInspector.Estargz> estargz = config.estargz().enabled()

@@ -8,7 +8,9 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import org.cvmfsstargz.snapshotter.config.RegistryConfig;
 
 /**
@@ -20,11 +22,14 @@ public final class RegistryReachability {
     private RegistryReachability() {}
 
     /**
-     * The registry hosts the configuration names, as {@code host} or {@code host:port}: for now the
-     * {@code registry.insecure_hosts}. Per-host settings (credentials, mirrors) add theirs here.
+     * The registry hosts the configuration names, as {@code host} or {@code host:port}: those
+     * reached over plain HTTP ({@code registry.insecure_hosts} and hosts so marked), then those with
+     * settings of their own ({@code [registry.hosts."..."]}), each once.
      */
     public static List<String> configuredHosts(RegistryConfig registry) {
-        return List.copyOf(registry.insecureHosts());
+        Set<String> hosts = new LinkedHashSet<>(registry.plainHttpHosts());
+        hosts.addAll(registry.hosts().keySet());
+        return List.copyOf(hosts);
     }
 
     static List<CheckResult> run(RegistryConfig registry) {
@@ -33,7 +38,7 @@ public final class RegistryReachability {
                 .connectTimeout(Duration.ofMillis(registry.connectTimeoutMs())).build()) {
             for (String host : configuredHosts(registry)) {
                 // Insecure hosts are the plain-HTTP ones; every other host is reached over HTTPS.
-                String scheme = registry.insecureHosts().contains(host) ? "http" : "https";
+                String scheme = registry.plainHttpHosts().contains(host) ? "http" : "https";
                 results.add(check(client, URI.create(scheme + "://" + host + "/v2/"), host,
                         Duration.ofMillis(registry.requestTimeoutMs())));
             }
