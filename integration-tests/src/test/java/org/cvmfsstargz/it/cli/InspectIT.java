@@ -148,8 +148,12 @@ class InspectIT {
         args.addAll(List.of(extra));
         DaemonProcess.Exit exit = inspect(reference, args);
         assertThat(exit.code()).as(exit.output()).isZero();
-        String output = exit.output();
-        return JSON.readTree(output.substring(output.indexOf('{')));
+        // Log lines (stderr, merged here) may come first; the document starts on a line of its own.
+        List<String> lines = exit.output().lines().toList();
+        int start = lines.indexOf("{");
+        int end = lines.lastIndexOf("}");
+        assertThat(start).as(exit.output()).isNotNegative().isLessThan(end);
+        return JSON.readTree(String.join("\n", lines.subList(start, end + 1)));
     }
 
     private static DaemonProcess.Exit inspect(String reference, List<String> extra)
