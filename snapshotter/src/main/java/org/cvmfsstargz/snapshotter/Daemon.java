@@ -45,12 +45,9 @@ import org.cvmfsstargz.stargz.cache.ChunkCache;
 import org.cvmfsstargz.stargz.cache.DiskChunkCache;
 import org.cvmfsstargz.stargz.cache.MemoryChunkCache;
 import org.cvmfsstargz.stargz.cache.TieredChunkCache;
-import org.cvmfsstargz.stargz.format.TocLimits;
-import org.cvmfsstargz.stargz.format.TocReader;
 import org.cvmfsstargz.stargz.fuse.FuseOperationListener;
 import org.cvmfsstargz.stargz.layer.BackgroundFetch;
 import org.cvmfsstargz.stargz.layer.FetchListener;
-import org.cvmfsstargz.stargz.layer.TocFetcher;
 import org.cvmfsstargz.stargz.registry.RegistryClient;
 import org.cvmfsstargz.stargz.registry.RegistryOptions;
 import org.slf4j.Logger;
@@ -169,11 +166,8 @@ public final class Daemon implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the chunk cache " + cacheDir + ": " + e.getMessage(), e);
         }
-        TocLimits defaults = TocLimits.defaults();
-        TocLimits limits = new TocLimits(estargz.maxTocBytes(), defaults.maxEntries(), defaults.maxPathBytes(),
-                defaults.maxChunkSize(), defaults.maxFileSize(), defaults.maxXattrBytes());
         EstargzLayerSource.Settings settings = new EstargzLayerSource.Settings(new RegistryClient(options), cache,
-                new TocFetcher(new TocReader(limits)), estargz.requireTocDigest(), new BackgroundFetch.Options(
+                SourceSettings.tocFetcher(estargz), estargz.requireTocDigest(), new BackgroundFetch.Options(
                 estargz.prefetch(), estargz.backgroundFetch(), 4 << 20, Duration.ofMillis(200)), Duration.ofSeconds(60));
         LOG.info("layer source estargz cache_dir={} cache_max_bytes={} prefetch={} background_fetch={}", cacheDir,
                 estargz.cacheMaxBytes(), estargz.prefetch(), estargz.backgroundFetch());

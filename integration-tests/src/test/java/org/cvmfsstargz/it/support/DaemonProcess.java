@@ -91,9 +91,20 @@ public final class DaemonProcess implements AutoCloseable {
      * {@code serve} invocations expected to refuse to start); kills it after {@code timeout}.
      */
     public static Exit run(Duration timeout, List<String> args) throws IOException, InterruptedException {
+        return run(timeout, List.of(), args);
+    }
+
+    /**
+     * As {@link #run(Duration, List)}, with the daemon's command line appended to {@code wrapper}
+     * (e.g. {@code unshare --mount sh -c '...; exec "$@"' sh}), which runs it.
+     */
+    public static Exit run(Duration timeout, List<String> wrapper, List<String> args)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(wrapper);
+        command.addAll(command(args));
         Path output = Files.createTempFile("daemon-command", ".out");
         try {
-            Process process = new ProcessBuilder(command(args)).redirectErrorStream(true)
+            Process process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(output.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                     .start();
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionCommand.class,
         description = "A containerd snapshotter for CVMFS and eStargz layers.",
-        subcommands = {ServeCommand.class, IngestCommand.class, ConfigCommand.class, VersionCommand.class})
+        subcommands = {ServeCommand.class, IngestCommand.class, InspectCommand.class, CheckCommand.class,
+                ConfigCommand.class, VersionCommand.class})
 public final class Main implements Runnable {
     static final int EXIT_FAILURE = 1;
     static final int EXIT_USAGE = 2;

@@ -104,10 +104,13 @@ public final class LayerSourceChain {
         return sources.stream().filter(s -> s.name().equals(snapshot.source())).findFirst();
     }
 
+    /**
+     * Asks the sources in order; the first that claims the layer provides it. A layer nobody
+     * claims is pulled, for the reasons {@link #pulled} gives.
+     */
     public LayerClaim decide(LayerRequest request) {
         long started = System.nanoTime();
-        List<String> reasons = new ArrayList<>();
-        DeclineReason first = DeclineReason.NO_SOURCE;
+        List<Declined> declines = new ArrayList<>();
         for (LayerSource source : sources) {
             LayerClaim claim;
             try {
@@ -122,16 +125,34 @@ public final class LayerSourceChain {
                     listener.provided(remote.source());
                     return remote;
                 }
-                case LayerClaim.NotMine notMine -> {
-                    first = reasons.isEmpty() ? notMine.code() : first;
-                    reasons.add(source.name() + ": " + notMine.reason());
-                }
+                case LayerClaim.NotMine notMine -> declines.add(new Declined(source.name(), notMine));
             }
         }
-        String reason = reasons.isEmpty() ? "no remote layer source configured" : String.join("; ", reasons);
-        LOG.info("layer decision target={} source=pull reason=\"{}\" ms={}", request.target(), reason,
+        LayerClaim.NotMine pulled = pulled(declines);
+        LOG.info("layer decision target={} source=pull reason=\"{}\" ms={}", request.target(), pulled.reason(),
                 (System.nanoTime() - started) / 1_000_000);
-        listener.pulled(first);
-        return new LayerClaim.NotMine(reason, first);
+        listener.pulled(pulled.code());
+        return pulled;
+    }
+
+    /** One source's refusal of a layer, as {@link #decide} collects them. */
+    public record Declined(String source, LayerClaim.NotMine notMine) {
+        public Declined {
+            Objects.requireNonNull(source, "source");
+            Objects.requireNonNull(notMine, "notMine");
+        }
+    }
+
+    /**
+     * The decision when every source declined, in the order asked: every reason in words, and the
+     * first source's (the preferred one's) code; {@link DeclineReason#NO_SOURCE} when none is
+     * configured. Shared with {@code inspect}, which must tell the same story as the daemon.
+     */
+    public static LayerClaim.NotMine pulled(List<Declined> declines) {
+        if (declines.isEmpty()) {
+            return new LayerClaim.NotMine("no remote layer source configured", DeclineReason.NO_SOURCE);
+        }
+        List<String> reasons = declines.stream().map(d -> d.source() + ": " + d.notMine().reason()).toList();
+        return new LayerClaim.NotMine(String.join("; ", reasons), declines.getFirst().notMine().code());
     }
 }

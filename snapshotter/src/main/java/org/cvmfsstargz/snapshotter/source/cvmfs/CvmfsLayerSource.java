@@ -115,22 +115,66 @@ public final class CvmfsLayerSource implements LayerSource {
         } catch (IllegalArgumentException e) {
             return notMine(DeclineReason.INVALID_DIGEST, e.getMessage());
         }
+        Lookup lookup = locate(digest);
+        lookup.unavailable().forEach(unavailable::report);
+        return switch (lookup) {
+            case Lookup.Published published -> provide(request, published.repository(), published.layerDir());
+            case Lookup.Absent absent -> absent.notMine();
+        };
+    }
+
+    /** Where the configured repositories publish a layer, or why none does. */
+    public sealed interface Lookup {
+        /** The repositories asked before the answer that could not answer, with why. */
+        Map<Repository, String> unavailable();
+
+        /** The first repository, in the configured order, that publishes the layer. */
+        record Published(Repository repository, Path layerDir, Map<Repository, String> unavailable)
+                implements Lookup {
+            public Published {
+                unavailable = Map.copyOf(unavailable);
+            }
+        }
+
+        /**
+         * No repository publishes it.
+         *
+         * @param notMine the claim's refusal: every repository's answer, {@code UNAVAILABLE} if
+         *                any could not answer, else {@code NOT_PUBLISHED}
+         * @param unavailable the repositories that could not answer, with why
+         */
+        record Absent(LayerClaim.NotMine notMine, Map<Repository, String> unavailable) implements Lookup {
+            public Absent {
+                unavailable = Map.copyOf(unavailable);
+            }
+        }
+    }
+
+    /**
+     * Asks the repositories in order whether they publish {@code digest}, each call under the
+     * deadline; changes nothing and logs nothing. {@link #claim} decides with it, and
+     * {@code inspect} tells with it what a claim would decide.
+     */
+    public Lookup locate(LayerDigest digest) {
         List<String> reasons = new ArrayList<>();
-        boolean anyUnavailable = false;
+        Map<Repository, String> down = new LinkedHashMap<>();
         for (Repository repository : repositories) {
             switch (probe.probe(repository, digest)) {
                 case ProbeResult.Published published -> {
-                    return provide(request, repository, published.layerDir());
+                    return new Lookup.Published(repository, published.layerDir(), down);
                 }
                 case ProbeResult.NotPublished notPublished -> reasons.add(notPublished.reason());
-                case ProbeResult.Unavailable down -> {
-                    anyUnavailable = true;
-                    unavailable.report(repository, down.reason());
-                    reasons.add("repository " + repository.name() + " unavailable: " + down.reason());
+                case ProbeResult.Unavailable unavailableRepository -> {
+                    down.put(repository, unavailableRepository.reason());
+                    reasons.add("repository " + repository.name() + " unavailable: " + unavailableRepository.reason());
                 }
             }
         }
-        return notMine(anyUnavailable ? DeclineReason.UNAVAILABLE : DeclineReason.NOT_PUBLISHED, String.join("; ", reasons));
+        if (repositories.isEmpty()) {
+            reasons.add("no repository configured");
+        }
+        return new Lookup.Absent(notMine(down.isEmpty() ? DeclineReason.NOT_PUBLISHED : DeclineReason.UNAVAILABLE,
+                String.join("; ", reasons)), down);
     }
 
     private LayerClaim provide(LayerRequest request, Repository repository, Path layerDir) throws IOException {
@@ -182,7 +226,7 @@ public final class CvmfsLayerSource implements LayerSource {
         }
     }
 
-    private static LayerClaim notMine(DeclineReason code, String reason) {
+    private static LayerClaim.NotMine notMine(DeclineReason code, String reason) {
         return new LayerClaim.NotMine(reason, code);
     }
 

@@ -49,6 +49,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class EstargzLayerSource implements LayerSource {
     public static final String NAME = "estargz";
+    /** The layer descriptor's annotation (a label on the Prepare) with the sha256 of the layer's TOC JSON. */
+    public static final String TOC_DIGEST = LayerCoordinates.TOC_DIGEST;
     /** The type /proc/self/mountinfo shows for our mounts ({@code fuse.} and the FUSE subtype). */
     static final String FUSE_TYPE = "fuse.estargz";
     private static final Logger LOG = LoggerFactory.getLogger(EstargzLayerSource.class);
@@ -109,24 +111,39 @@ public final class EstargzLayerSource implements LayerSource {
             case LayerCoordinates.Parsed.Found found -> coordinates = found.coordinates();
         }
         if (coordinates.tocDigest().isEmpty() && settings.requireTocDigest()) {
-            return new LayerClaim.NotMine("no " + LayerCoordinates.TOC_DIGEST + " label: not an eStargz layer",
-                    DeclineReason.NOT_ESTARGZ);
+            return noTocDigest();
         }
         try {
             MountedLayer layer = mount(coordinates, request.contentDir());
             layers.put(request.snapshotDir(), CompletableFuture.completedFuture(layer));
             return new LayerClaim.Remote(NAME, Map.of());
-        } catch (CorruptLayerException e) {
-            DeclineReason code = e.reason() == CorruptLayerException.Reason.NOT_ESTARGZ
-                    ? DeclineReason.NOT_ESTARGZ : DeclineReason.CORRUPT;
-            return new LayerClaim.NotMine(coordinates + ": " + e.getMessage(), code);
-        } catch (RegistryException e) {
-            DeclineReason code = e.kind() == RegistryException.Kind.NOT_FOUND
-                    ? DeclineReason.NOT_PUBLISHED : DeclineReason.UNAVAILABLE;
-            return new LayerClaim.NotMine(e.getMessage(), code);
-        } catch (IOException e) {
-            return new LayerClaim.NotMine(coordinates + ": " + e.getMessage(), DeclineReason.UNAVAILABLE);
+        } catch (CorruptLayerException | RegistryException | IOException e) {
+            return declined(coordinates.toString(), e);
         }
+    }
+
+    /**
+     * Why a layer whose footer or TOC could not be fetched or verified is declined: not eStargz,
+     * corrupt, not in the registry, or the registry unavailable. {@code inspect} reports with it
+     * what a claim would decide.
+     *
+     * @param layer the layer, as the reason names it
+     */
+    public static LayerClaim.NotMine declined(String layer, Exception e) {
+        return switch (e) {
+            case CorruptLayerException corrupt -> new LayerClaim.NotMine(layer + ": " + e.getMessage(),
+                    corrupt.reason() == CorruptLayerException.Reason.NOT_ESTARGZ
+                            ? DeclineReason.NOT_ESTARGZ : DeclineReason.CORRUPT);
+            case RegistryException registry -> new LayerClaim.NotMine(e.getMessage(),
+                    registry.kind() == RegistryException.Kind.NOT_FOUND
+                            ? DeclineReason.NOT_PUBLISHED : DeclineReason.UNAVAILABLE);
+            default -> new LayerClaim.NotMine(layer + ": " + e.getMessage(), DeclineReason.UNAVAILABLE);
+        };
+    }
+
+    /** Why a layer without a TOC digest is declined when {@code estargz.require_toc_digest} is on. */
+    public static LayerClaim.NotMine noTocDigest() {
+        return new LayerClaim.NotMine("no " + TOC_DIGEST + " label: not an eStargz layer", DeclineReason.NOT_ESTARGZ);
     }
 
     /** Detaches the mounts a dead daemon left (none of them can work), then mounts each layer again in the background. */
