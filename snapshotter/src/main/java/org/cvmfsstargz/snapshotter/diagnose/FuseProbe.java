@@ -1,21 +1,12 @@
 package org.cvmfsstargz.snapshotter.diagnose;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
-import java.util.zip.GZIPOutputStream;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.cvmfsstargz.snapshotter.source.estargz.SyntheticToc;
 import org.cvmfsstargz.stargz.format.CorruptLayerException;
-import org.cvmfsstargz.stargz.format.Digest;
-import org.cvmfsstargz.stargz.format.Footer;
 import org.cvmfsstargz.stargz.format.Toc;
-import org.cvmfsstargz.stargz.format.TocLimits;
-import org.cvmfsstargz.stargz.format.TocReader;
 import org.cvmfsstargz.stargz.fuse.LayerFilesystem;
 import org.cvmfsstargz.stargz.fuse.LayerMount;
 
@@ -36,7 +27,7 @@ final class FuseProbe {
         Path mountpoint = null;
         try {
             mountpoint = Files.createTempDirectory(parent, "check-fuse-");
-            Toc toc = emptyToc();
+            Toc toc = SyntheticToc.empty();
             LayerFilesystem filesystem = new LayerFilesystem(toc.digest(), toc, (file, offset, dst, length) -> 0);
             try (LayerMount mount = LayerMount.mount(mountpoint, filesystem, deadline)) {
                 try (var entries = Files.list(mount.mountpoint())) {
@@ -70,22 +61,5 @@ final class FuseProbe {
         } catch (IOException | UnsupportedOperationException e) {
             return " (/dev/fuse: " + e.getMessage() + ")";
         }
-    }
-
-    /** The index of a layer with nothing in it: an eStargz TOC section with no entries, read as the daemon reads one. */
-    static Toc emptyToc() throws IOException, CorruptLayerException {
-        byte[] json = "{\"version\":1,\"entries\":[]}".getBytes(StandardCharsets.UTF_8);
-        ByteArrayOutputStream section = new ByteArrayOutputStream();
-        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(section))) {
-            TarArchiveEntry entry = new TarArchiveEntry("stargz.index.json");
-            entry.setSize(json.length);
-            tar.putArchiveEntry(entry);
-            tar.write(json);
-            tar.closeArchiveEntry();
-        }
-        Footer footer = new Footer(Footer.Format.ESTARGZ, 0);
-        long blobSize = section.size() + (long) footer.size();
-        return new TocReader(TocLimits.defaults()).read(section.toByteArray(), footer, blobSize,
-                Optional.of(Digest.sha256(json)));
     }
 }
