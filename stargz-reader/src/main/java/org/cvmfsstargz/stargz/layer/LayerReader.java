@@ -49,22 +49,29 @@ public final class LayerReader implements ContentReader {
      *     in the blob come along in the same request, up to this many compressed bytes: files of a
      *     layer are mostly read in the order they were written (a directory walk, an interpreter
      *     loading its modules), and one request per small file would cost a round trip each
+     * @param sequentialChunks when a read starts at the first byte of a chunk the cache does not
+     *     hold (a file read from its start, or in order), how many of the file's following chunks
+     *     are fetched in the background once the read is answered, so that fetching and verifying
+     *     the next chunk overlaps the reader's use of this one
      * @param listener told what is fetched and served
      */
     public record Options(Digest layerDigest, boolean digestRequired, int maxRangeBytes, int maxGap,
-            int readAheadBytes, FetchListener listener) {
+            int readAheadBytes, int sequentialChunks, FetchListener listener) {
         public Options {
             Objects.requireNonNull(layerDigest, "layerDigest");
             Objects.requireNonNull(listener, "listener");
-            if (maxRangeBytes <= 0 || maxGap < 0 || readAheadBytes < 0) {
+            if (maxRangeBytes <= 0 || maxGap < 0 || readAheadBytes < 0 || sequentialChunks < 0) {
                 throw new IllegalArgumentException("maxRangeBytes " + maxRangeBytes + ", maxGap " + maxGap
-                        + ", readAheadBytes " + readAheadBytes);
+                        + ", readAheadBytes " + readAheadBytes + ", sequentialChunks " + sequentialChunks);
             }
         }
 
-        /** Verification required, ranges up to 16 MiB, gaps up to 64 KiB, 256 KiB read-ahead, no listener. */
+        /**
+         * Verification required, ranges up to 16 MiB, gaps up to 64 KiB, 256 KiB read-ahead, 2
+         * chunks ahead of a sequential read, no listener.
+         */
         public static Options defaults(Digest layerDigest) {
-            return new Options(layerDigest, true, 16 << 20, 64 << 10, 256 << 10, FetchListener.NONE);
+            return new Options(layerDigest, true, 16 << 20, 64 << 10, 256 << 10, 2, FetchListener.NONE);
         }
     }
 
@@ -92,7 +99,12 @@ public final class LayerReader implements ContentReader {
         activeReads.incrementAndGet();
         try {
             List<FileChunk> needed = chunksCovering(file, offset, end);
+            FileChunk first = needed.getFirst();
+            boolean sequential = offset == first.chunk().chunkOffset() && !cache.contains(key(first));
             Obtained obtained = obtain(needed, readAhead(needed), FetchPurpose.ON_DEMAND);
+            if (sequential) {
+                fetchFollowing(file, needed.getLast().chunk().chunkEnd());
+            }
             for (int i = 0; i < needed.size(); i++) {
                 Chunk chunk = needed.get(i).chunk();
                 long from = Math.max(offset, chunk.chunkOffset());
@@ -178,6 +190,35 @@ public final class LayerReader implements ContentReader {
             }
         }
         return ahead;
+    }
+
+    /**
+     * Starts fetching, on a virtual thread, up to {@link Options#sequentialChunks()} chunks of
+     * {@code file} from {@code position} on that are neither cached nor being fetched. A failure is
+     * dropped: the read that needs the chunk fetches it again and reports it.
+     */
+    private void fetchFollowing(TocEntry file, long position) {
+        List<FileChunk> following = new ArrayList<>();
+        for (int seen = 0; seen < options.sequentialChunks() && position < file.size(); seen++) {
+            Chunk chunk = toc.chunkAt(file.inode(), position).orElse(null);
+            if (chunk == null) {
+                break;
+            }
+            FileChunk next = new FileChunk(file, chunk);
+            if (!inFlight.containsKey(key(next)) && !cache.contains(key(next))) {
+                following.add(next);
+            }
+            position = chunk.chunkEnd();
+        }
+        if (!following.isEmpty()) {
+            Thread.ofVirtual().name("read-ahead").start(() -> {
+                try {
+                    obtain(following, List.of(), FetchPurpose.ON_DEMAND);
+                } catch (IOException e) {
+                    // Reported by the read that needs the chunk, which fetches it again.
+                }
+            });
+        }
     }
 
     private record Obtained(List<byte[]> bytes, boolean fromCache) {}

@@ -52,7 +52,7 @@ class FetchListenerTest {
 
     private LayerReader reader(Toc toc) {
         return new LayerReader(toc, blob, new MemoryChunkCache(1 << 20),
-                new LayerReader.Options(LAYER, true, 16 << 20, 64 << 10, 0, heard));
+                new LayerReader.Options(LAYER, true, 16 << 20, 64 << 10, 0, 0, heard));
     }
 
     @Test

@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.cvmfsstargz.stargz.cache.ChunkCache;
+import org.cvmfsstargz.stargz.cache.ChunkKey;
 import org.cvmfsstargz.stargz.cache.MemoryChunkCache;
 import org.cvmfsstargz.stargz.format.Chunk;
 import org.cvmfsstargz.stargz.format.Digest;
@@ -45,7 +46,7 @@ class LayerReaderTest {
     @Test
     void aReadFetchesOnlyTheChunksItCovers() throws IOException {
         TocEntry big = toc.lookup("big").orElseThrow();
-        LayerReader reader = new LayerReader(toc, blob, cache, new LayerReader.Options(LAYER, true, 16 << 20, 0, 0,
+        LayerReader reader = new LayerReader(toc, blob, cache, new LayerReader.Options(LAYER, true, 16 << 20, 0, 0, 0,
                 FetchListener.NONE));
         byte[] dst = new byte[100];
         assertThat(reader.read(big, 40_000, dst, 100)).isEqualTo(100);
@@ -87,6 +88,8 @@ class LayerReaderTest {
     @Test
     void concurrentReadersOfOneChunkShareOneFetch() throws Exception {
         TocEntry big = toc.lookup("big").orElseThrow();
+        LayerReader reader = new LayerReader(toc, blob, cache, new LayerReader.Options(LAYER, true, 16 << 20,
+                64 << 10, 256 << 10, 0, FetchListener.NONE)); // no fetching ahead of the read at offset 0
         blob.delay(200);
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
@@ -106,6 +109,38 @@ class LayerReaderTest {
             pool.shutdownNow();
         }
         assertThat(blob.requests()).hasSize(1);
+    }
+
+    @Test
+    void aReadFromAChunksFirstByteFetchesTheFilesNextChunksInTheBackground() throws Exception {
+        TocEntry big = toc.lookup("big").orElseThrow();
+        List<Chunk> chunks = toc.chunks(big.inode());
+        byte[] dst = new byte[100];
+
+        assertThat(reader.read(big, 0, dst, 100)).isEqualTo(100);
+
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!(cached(chunks.get(1)) && cached(chunks.get(2))) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(cached(chunks.get(1)) && cached(chunks.get(2))).as("the two chunks after the one read").isTrue();
+        assertThat(cached(chunks.get(3))).as("the third is left for later").isFalse();
+        assertThat(blob.requests()).hasSize(2);
+        assertThat(reader.read(big, chunks.get(1).chunkOffset(), dst, 100)).isEqualTo(100);
+        assertThat(dst).isEqualTo(Arrays.copyOfRange(BIG, (int) chunks.get(1).chunkOffset(),
+                (int) chunks.get(1).chunkOffset() + 100));
+    }
+
+    @Test
+    void aReadFromTheMiddleOfAChunkFetchesNothingAhead() throws Exception {
+        TocEntry big = toc.lookup("big").orElseThrow();
+        byte[] dst = new byte[100];
+
+        assertThat(reader.read(big, 20_000, dst, 100)).isEqualTo(100);
+        Thread.sleep(300); // time enough for a background fetch to have been asked for
+
+        assertThat(blob.requests()).hasSize(1);
+        assertThat(cached(toc.chunkAt(big.inode(), 40_000).orElseThrow())).isFalse();
     }
 
     @Test
@@ -171,8 +206,12 @@ class LayerReaderTest {
         assertThatThrownBy(() -> strict.read(a, 0, new byte[100], 100)).isInstanceOf(IOException.class)
                 .hasMessageContaining("chunkDigest");
         LayerReader lenient = new LayerReader(legacyToc, new MemoryBlob(legacy.blob()), new MemoryChunkCache(1 << 20),
-                new LayerReader.Options(LAYER, false, 1 << 20, 0, 0, FetchListener.NONE));
+                new LayerReader.Options(LAYER, false, 1 << 20, 0, 0, 0, FetchListener.NONE));
         assertThat(readAll(lenient, a, 100)).isEqualTo("no digest here".getBytes());
+    }
+
+    private boolean cached(Chunk chunk) {
+        return cache.contains(ChunkKey.of(LAYER, chunk));
     }
 
     private byte[] readAll(TocEntry file, int buffer) throws IOException {

@@ -251,7 +251,7 @@ public final class EstargzLayerSource implements LayerSource {
         Toc toc = settings.tocs().fetch(blob, coordinates.tocDigest(), fetchListener);
         long tocRead = System.nanoTime();
         LayerReader reader = new LayerReader(toc, blob, settings.cache(), new LayerReader.Options(
-                coordinates.layer(), settings.requireTocDigest(), 16 << 20, 64 << 10, 256 << 10, fetchListener));
+                coordinates.layer(), settings.requireTocDigest(), 16 << 20, 64 << 10, 256 << 10, 2, fetchListener));
         LayerMount mount = LayerMount.mount(mountpoint, new LayerFilesystem(coordinates.layer(), toc, reader,
                 fuseListener));
         BackgroundFetch fetch = new BackgroundFetch(reader, settings.fetch(), backgroundPermits,
