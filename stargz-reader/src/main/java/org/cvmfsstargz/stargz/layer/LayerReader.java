@@ -99,10 +99,8 @@ public final class LayerReader implements ContentReader {
         activeReads.incrementAndGet();
         try {
             List<FileChunk> needed = chunksCovering(file, offset, end);
-            FileChunk first = needed.getFirst();
-            boolean sequential = offset == first.chunk().chunkOffset() && !cache.contains(key(first));
-            Obtained obtained = obtain(needed, readAhead(needed), FetchPurpose.ON_DEMAND);
-            if (sequential) {
+            Obtained obtained = obtain(needed, true, FetchPurpose.ON_DEMAND);
+            if (offset == needed.getFirst().chunk().chunkOffset() && !obtained.firstFromCache()) {
                 fetchFollowing(file, needed.getLast().chunk().chunkEnd());
             }
             for (int i = 0; i < needed.size(); i++) {
@@ -131,7 +129,7 @@ public final class LayerReader implements ContentReader {
     public int fetch(List<FileChunk> chunks, FetchPurpose purpose) throws IOException {
         List<FileChunk> missing = chunks.stream().filter(c -> !cache.contains(key(c))).toList();
         if (!missing.isEmpty()) {
-            obtain(missing, List.of(), purpose);
+            obtain(missing, false, purpose);
         }
         return missing.size();
     }
@@ -160,15 +158,13 @@ public final class LayerReader implements ContentReader {
 
     /**
      * The chunks of the files after the last of {@code needed} in blob order, uncached and not
-     * being fetched, that fit in what is left of {@link Options#readAheadBytes()}; empty when the
-     * needed chunks are cached already (a read that fetches nothing should not start fetching).
+     * being fetched, that fit in what is left of {@link Options#readAheadBytes()}. Asked only by a
+     * read that fetches and found none of its chunks cached (one that fetches nothing should not
+     * start fetching).
      */
     private List<FileChunk> readAhead(List<FileChunk> needed) {
         long budget = options.readAheadBytes();
         for (FileChunk chunk : needed) {
-            if (cache.contains(key(chunk))) {
-                return List.of();
-            }
             budget -= FetchPlan.fetchLength(chunk.chunk());
         }
         List<FileChunk> ahead = new ArrayList<>();
@@ -213,7 +209,7 @@ public final class LayerReader implements ContentReader {
         if (!following.isEmpty()) {
             Thread.ofVirtual().name("read-ahead").start(() -> {
                 try {
-                    obtain(following, List.of(), FetchPurpose.ON_DEMAND);
+                    obtain(following, false, FetchPurpose.ON_DEMAND);
                 } catch (IOException e) {
                     // Reported by the read that needs the chunk, which fetches it again.
                 }
@@ -221,26 +217,32 @@ public final class LayerReader implements ContentReader {
         }
     }
 
-    private record Obtained(List<byte[]> bytes, boolean fromCache) {}
+    /**
+     * @param fromCache whether every chunk came from the cache
+     * @param firstFromCache whether the first did
+     */
+    private record Obtained(List<byte[]> bytes, boolean fromCache, boolean firstFromCache) {}
 
     /**
      * The verified bytes of each of {@code chunks}, in order: from the cache, from a fetch in
-     * flight, or fetched now (for {@code purpose}), with {@code alongside} fetched and cached in the
-     * same request.
+     * flight, or fetched now (for {@code purpose}), with, when {@code withReadAhead} and none of
+     * them was cached, the {@link #readAhead} chunks fetched and cached in the same request.
      */
-    private Obtained obtain(List<FileChunk> chunks, List<FileChunk> alongside, FetchPurpose purpose)
+    private Obtained obtain(List<FileChunk> chunks, boolean withReadAhead, FetchPurpose purpose)
             throws IOException {
         List<CompletableFuture<byte[]>> results = new ArrayList<>(chunks.size());
         Map<FileChunk, CompletableFuture<byte[]>> owned = new LinkedHashMap<>();
-        boolean fromCache = true;
+        int cacheHits = 0;
+        boolean firstFromCache = false;
         for (FileChunk chunk : chunks) {
             ChunkKey key = key(chunk);
             var cached = cache.get(key);
             if (cached.isPresent()) {
+                firstFromCache |= results.isEmpty();
                 results.add(CompletableFuture.completedFuture(cached.get()));
+                cacheHits++;
                 continue;
             }
-            fromCache = false;
             CompletableFuture<byte[]> mine = new CompletableFuture<>();
             CompletableFuture<byte[]> theirs = inFlight.putIfAbsent(key, mine);
             if (theirs != null) {
@@ -251,6 +253,7 @@ public final class LayerReader implements ContentReader {
             }
         }
         if (!owned.isEmpty()) {
+            List<FileChunk> alongside = withReadAhead && cacheHits == 0 ? readAhead(chunks) : List.of();
             for (FileChunk extra : alongside) {
                 CompletableFuture<byte[]> mine = new CompletableFuture<>();
                 if (inFlight.putIfAbsent(key(extra), mine) == null) {
@@ -263,7 +266,7 @@ public final class LayerReader implements ContentReader {
         for (CompletableFuture<byte[]> result : results) {
             bytes.add(await(result));
         }
-        return new Obtained(bytes, fromCache);
+        return new Obtained(bytes, cacheHits == chunks.size(), firstFromCache);
     }
 
     /** Fetches the chunks this thread registered in {@link #inFlight}; completes every one of their futures. */

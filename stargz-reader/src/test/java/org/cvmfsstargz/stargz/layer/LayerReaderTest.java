@@ -132,6 +132,28 @@ class LayerReaderTest {
     }
 
     @Test
+    void aChunkFetchedAheadThatFailsVerificationIsNotCachedAndItsReadFetchesItAgain() throws Exception {
+        TocEntry big = toc.lookup("big").orElseThrow();
+        List<Chunk> chunks = toc.chunks(big.inode());
+        blob.flipByteAt(chunks.get(1).offset() + 10);
+        byte[] dst = new byte[100];
+
+        assertThat(reader.read(big, 0, dst, 100)).isEqualTo(100);
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!cached(chunks.get(2)) && System.nanoTime() < deadline) {
+            Thread.sleep(10); // chunk 2 comes in the same request as chunk 1 and completes after it
+        }
+        assertThat(cached(chunks.get(2))).isTrue();
+        assertThat(cached(chunks.get(1))).as("the corrupt chunk").isFalse();
+        blob.flipByteAt(-1);
+
+        assertThat(reader.read(big, chunks.get(1).chunkOffset(), dst, 100)).isEqualTo(100);
+        assertThat(dst).isEqualTo(Arrays.copyOfRange(BIG, (int) chunks.get(1).chunkOffset(),
+                (int) chunks.get(1).chunkOffset() + 100));
+        assertThat(blob.requests().get(2).getFirst().offset()).as("fetched again").isEqualTo(chunks.get(1).offset());
+    }
+
+    @Test
     void aReadFromTheMiddleOfAChunkFetchesNothingAhead() throws Exception {
         TocEntry big = toc.lookup("big").orElseThrow();
         byte[] dst = new byte[100];
