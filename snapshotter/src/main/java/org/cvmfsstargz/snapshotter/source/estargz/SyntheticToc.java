@@ -35,6 +35,11 @@ public final class SyntheticToc {
      * several chunks with digests, owners and modes, symbolic links and extended attributes.
      */
     public static Toc sample(int entries) throws CorruptLayerException {
+        return read(sampleJson(entries));
+    }
+
+    /** The TOC JSON of {@link #sample}. */
+    static String sampleJson(int entries) {
         StringBuilder json = new StringBuilder(entries * 300).append("{\"version\":1,\"entries\":[");
         long offset = 0;
         for (int n = 0; n < entries; n++) {
@@ -68,10 +73,11 @@ public final class SyntheticToc {
                 json.append('}');
             }
         }
-        return read(json.append("]}").toString());
+        return json.append("]}").toString();
     }
 
-    private static Toc read(String document) throws CorruptLayerException {
+    /** Reads {@code document} as the daemon reads a layer's TOC: from its gzipped tar section, checking its digest. */
+    static Toc read(String document) throws CorruptLayerException {
         byte[] json = document.getBytes(StandardCharsets.UTF_8);
         ByteArrayOutputStream section = new ByteArrayOutputStream(json.length / 4 + 1024);
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(section))) {
