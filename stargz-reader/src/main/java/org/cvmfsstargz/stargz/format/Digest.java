@@ -42,16 +42,38 @@ public record Digest(String value) {
 
     /** The digest of {@code bytes}. */
     public static Digest sha256(byte[] bytes) {
-        return of(newHasher().digest(bytes));
+        return sha256(bytes, 0, bytes.length);
     }
 
-    /** A fresh SHA-256 {@link MessageDigest}; not thread-safe, one per stream. */
+    /** The digest of {@code bytes[offset, offset + length)}. */
+    public static Digest sha256(byte[] bytes, int offset, int length) {
+        Objects.checkFromIndexSize(offset, length, bytes.length);
+        if (NativeSha256.available()) {
+            return of(NativeSha256.hash(bytes, offset, length));
+        }
+        MessageDigest hasher = newHasher();
+        hasher.update(bytes, offset, length);
+        return of(hasher.digest());
+    }
+
+    /**
+     * A fresh SHA-256 {@link MessageDigest}, libcrypto's where it can be loaded ({@link NativeSha256}
+     * says why), else the JDK's; not thread-safe, one per stream.
+     */
     public static MessageDigest newHasher() {
+        if (NativeSha256.available()) {
+            return NativeSha256.newInstance();
+        }
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK always provides SHA-256", e);
         }
+    }
+
+    /** Whether SHA-256 is computed by libcrypto (true) or by the JDK, for the daemon's start-up log line. */
+    public static boolean hashedNatively() {
+        return NativeSha256.available();
     }
 
     /** The 64 hex characters without the algorithm prefix. */
