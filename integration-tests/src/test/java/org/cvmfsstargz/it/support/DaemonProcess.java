@@ -69,6 +69,17 @@ public final class DaemonProcess implements AutoCloseable {
     /** As {@link #start(Path, Path, List)}, with {@code environment} set for the daemon (e.g. its {@code PATH}). */
     public static DaemonProcess start(Path root, Path socket, List<String> extraArgs, Map<String, String> environment)
             throws IOException {
+        DaemonProcess daemon = launch(root, socket, extraArgs, environment);
+        daemon.awaitReady();
+        return daemon;
+    }
+
+    /**
+     * Starts the daemon's process and returns at once, before it serves: for tests of what a client
+     * meets the moment the socket appears.
+     */
+    public static DaemonProcess launch(Path root, Path socket, List<String> extraArgs, Map<String, String> environment)
+            throws IOException {
         Files.createDirectories(root);
         Path log = root.resolveSibling(root.getFileName() + "-daemon.log");
         List<String> args = new ArrayList<>(List.of("serve", "--root", root.toString(), "--socket", socket.toString()));
@@ -76,11 +87,9 @@ public final class DaemonProcess implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command(args))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        launcherEnvironment(builder.environment());
         builder.environment().putAll(environment);
-        Process process = builder.start();
-        DaemonProcess daemon = new DaemonProcess(root, socket, log, process);
-        daemon.awaitReady();
-        return daemon;
+        return new DaemonProcess(root, socket, log, builder.start());
     }
 
     /** What a command of the daemon's CLI printed and how it ended. */
@@ -104,9 +113,10 @@ public final class DaemonProcess implements AutoCloseable {
         command.addAll(command(args));
         Path output = Files.createTempFile("daemon-command", ".out");
         try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(output.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(output.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            launcherEnvironment(builder.environment());
+            Process process = builder.start();
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly().waitFor();
                 throw new IllegalStateException("daemon command " + args + " still running after " + timeout + ":\n"
@@ -118,13 +128,33 @@ public final class DaemonProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * The daemon's command line as the launcher ({@code bin/cvmfs-stargz-snapshotter}) makes it:
+     * the JVM options of {@code jvm.options} beside the jar and its AOT cache when the build made
+     * one, so tests run the daemon as it ships. A jar copied without them (a benchmark of an older
+     * build) runs with the two options every build needs.
+     */
     private static List<String> command(List<String> args) {
-        List<String> command = new ArrayList<>(List.of(
-                System.getProperty("java.binary", "java"),
-                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                "-jar", requiredProperty("snapshotter.jar")));
+        Path jar = Path.of(requiredProperty("snapshotter.jar")).toAbsolutePath();
+        Path options = jar.resolveSibling("jvm.options");
+        Path aot = jar.resolveSibling("cvmfs-stargz-snapshotter.aot");
+        List<String> command = new ArrayList<>(List.of(System.getProperty("java.binary", "java")));
+        if (Files.isRegularFile(options)) {
+            command.add("@" + options);
+        } else {
+            command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"));
+        }
+        if (Files.isRegularFile(aot)) {
+            command.add("-XX:AOTCache=" + aot);
+        }
+        command.addAll(List.of("-jar", jar.toString()));
         command.addAll(args);
         return command;
+    }
+
+    /** As the launcher sets it: two glibc malloc arenas, not one per thread. */
+    private static void launcherEnvironment(Map<String, String> environment) {
+        environment.putIfAbsent("MALLOC_ARENA_MAX", "2");
     }
 
     private static String requiredProperty(String name) {

@@ -2,6 +2,7 @@ package org.cvmfsstargz.snapshotter.grpc;
 
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -26,14 +27,18 @@ import java.util.concurrent.TimeUnit;
 /**
  * The gRPC server on a Unix socket, through Netty's epoll transport. The socket is created with
  * mode 0660 (its directory created if missing); a stale socket file left by a dead daemon is
- * replaced, while a live daemon on the same path is refused. Calls run on virtual threads, since
- * they block on the store, the disk and (later) the network.
+ * replaced, while a live daemon on the same path is refused. The socket appears at its path only
+ * once the server has answered calls of its own ({@link SnapshotsWarmUp}), so containerd's first
+ * connection finds a warm server. Calls run on virtual threads, since they block on the store,
+ * the disk and the network.
  *
  * <p>Started and stopped by the composition root; {@link #stop} finishes calls in flight.
  */
 public final class SocketServer {
     /** containerd's proxy client sends and accepts messages up to 16 MiB. */
     private static final int MAX_MESSAGE_BYTES = 16 << 20;
+    /** Far beyond what the warm-up takes even on a loaded node; past it the server cannot serve. */
+    private static final Duration WARM_UP_DEADLINE = Duration.ofSeconds(60);
 
     private final Path socket;
     private final Server server;
@@ -50,7 +55,10 @@ public final class SocketServer {
         this.calls = calls;
     }
 
-    /** Binds {@code socket} and starts serving {@code service} (with its interceptors, if any). */
+    /**
+     * Binds {@code socket} and starts serving {@code service} (containerd's Snapshots service, with
+     * its interceptors, if any), warmed up before the socket is published.
+     */
     public static SocketServer start(Path socket, ServerServiceDefinition service) {
         if (!Epoll.isAvailable()) {
             throw new IllegalStateException("Netty's epoll transport is unavailable on this machine ("
@@ -75,15 +83,26 @@ public final class SocketServer {
             Files.deleteIfExists(bound);
             server.start();
             Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-rw----"));
+            SnapshotsWarmUp.run(bound, workers, WARM_UP_DEADLINE);
             Files.move(bound, socket, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            server.shutdownNow();
-            deleteQuietly(bound);
-            boss.shutdownGracefully();
-            workers.shutdownGracefully();
+            abandon(server, bound, boss, workers, calls);
             throw new UncheckedIOException("cannot serve on " + socket + ": " + e.getMessage(), e);
+        } catch (StatusRuntimeException e) {
+            abandon(server, bound, boss, workers, calls);
+            throw new IllegalStateException("the server bound for " + socket + " failed its own warm-up call: "
+                    + e.getStatus(), e);
         }
         return new SocketServer(socket, server, boss, workers, calls);
+    }
+
+    private static void abandon(Server server, Path bound, EventLoopGroup boss, EventLoopGroup workers,
+            ExecutorService calls) {
+        server.shutdownNow();
+        deleteQuietly(bound);
+        boss.shutdownGracefully();
+        workers.shutdownGracefully();
+        calls.shutdown();
     }
 
     private static void deleteQuietly(Path path) {
