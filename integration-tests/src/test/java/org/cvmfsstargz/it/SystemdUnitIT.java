@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code EnvironmentFile=}, systemd's PATH, nothing inherited), is stopped with the unit's
  * {@code KillSignal=} and must exit 0 within its {@code TimeoutStopSec=}.
  */
-@Timeout(180)
+@Timeout(600)
 class SystemdUnitIT {
     private static final String SYSTEMD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -79,6 +79,10 @@ class SystemdUnitIT {
             System.out.printf("socket served %d ms after ExecStart%n", (System.nanoTime() - started) / 1_000_000);
             assertThat(process.info().command()).as("the launcher execs the JVM, so KillSignal reaches it")
                     .hasValueSatisfying(c -> assertThat(c).endsWith("/bin/java"));
+            assertThat(process.info().arguments()).as("the JVM runs with the installed options and AOT cache")
+                    .hasValueSatisfying(args -> assertThat(args).contains(
+                            "@" + root.resolve("usr/local/lib/cvmfs-stargz-snapshotter/jvm.options"),
+                            "-XX:AOTCache=" + root.resolve("usr/local/lib/cvmfs-stargz-snapshotter/cvmfs-stargz-snapshotter.aot")));
             assertThat(listOverGrpc(socket)).isZero();
 
             assertThat(service.get("KillSignal")).containsExactly("SIGTERM");
@@ -102,9 +106,14 @@ class SystemdUnitIT {
         ProcessBuilder builder = new ProcessBuilder(tree.resolve("systemd/install").toString()).inheritIO();
         builder.environment().put("DESTDIR", root.toString());
         Process install = builder.start();
-        assertThat(install.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        // It trains the AOT cache for the installed jars: a daemon's start, a pull and reads, tens of seconds.
+        assertThat(install.waitFor(300, TimeUnit.SECONDS)).isTrue();
         assertThat(install.exitValue()).as("systemd/install exit code").isZero();
         assertThat(root.resolve("usr/local/bin/cvmfs-stargz-snapshotter")).isExecutable();
+        Path lib = root.resolve("usr/local/lib/cvmfs-stargz-snapshotter");
+        assertThat(lib.resolve("cvmfs-stargz-snapshotter.aot")).isNotEmptyFile();
+        assertThat(Files.readString(lib.resolve("cvmfs-stargz-snapshotter.aot.jdk")).strip())
+                .isEqualTo(System.getProperty("java.runtime.version"));
     }
 
     /** The {@code [Service]} section's settings, each key's values in order; comments skipped. */

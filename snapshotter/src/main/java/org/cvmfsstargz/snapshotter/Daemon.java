@@ -41,7 +41,6 @@ import org.cvmfsstargz.snapshotter.source.LayerSource;
 import org.cvmfsstargz.snapshotter.source.LayerSourceChain;
 import org.cvmfsstargz.snapshotter.source.cvmfs.CvmfsLayerSource;
 import org.cvmfsstargz.snapshotter.source.estargz.EstargzLayerSource;
-import org.cvmfsstargz.snapshotter.source.estargz.EstargzWarmUp;
 import org.cvmfsstargz.stargz.cache.ChunkCache;
 import org.cvmfsstargz.stargz.cache.DiskChunkCache;
 import org.cvmfsstargz.stargz.cache.MemoryChunkCache;
@@ -117,9 +116,6 @@ public final class Daemon implements AutoCloseable {
                 throw e;
             }
             LOG.info("serving metrics http://{}/metrics", config.metrics().address());
-        }
-        if (config.estargz().enabled()) {
-            EstargzWarmUp.start();
         }
         return daemon;
     }

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         versionProvider = VersionCommand.class,
         description = "A containerd snapshotter for CVMFS and eStargz layers.",
         subcommands = {ServeCommand.class, IngestCommand.class, InspectCommand.class, CheckCommand.class,
-                ConfigCommand.class, VersionCommand.class})
+                ConfigCommand.class, VersionCommand.class, TrainCommand.class})
 public final class Main implements Runnable {
     static final int EXIT_FAILURE = 1;
     static final int EXIT_USAGE = 2;
