@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.cvmfsstargz.snapshotter.Daemon;
+import org.cvmfsstargz.snapshotter.MemoryPlan;
 import org.cvmfsstargz.snapshotter.config.Config;
 import org.cvmfsstargz.snapshotter.config.ConfigException;
 import org.cvmfsstargz.snapshotter.config.ConfigLoader;
@@ -40,6 +41,7 @@ public final class ServeCommand implements Callable<Integer> {
         Config config;
         try {
             config = effectiveConfig();
+            MemoryPlan.of(config).requireFits(Runtime.getRuntime().maxMemory());
         } catch (ConfigException e) {
             System.err.println("cvmfs-stargz-snapshotter: configuration error: " + e.getMessage());
             return Main.EXIT_USAGE;

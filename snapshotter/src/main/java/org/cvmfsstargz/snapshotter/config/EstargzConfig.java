@@ -22,7 +22,7 @@ import java.util.Optional;
 public record EstargzConfig(Boolean enabled, Boolean requireTocDigest, Boolean prefetch, Boolean backgroundFetch,
         Path cacheDir, Long cacheMaxBytes, Long memoryCacheMaxBytes, Long maxTocBytes) {
     public static final long DEFAULT_CACHE_BYTES = 10L << 30;
-    public static final long DEFAULT_MEMORY_CACHE_BYTES = 64L << 20;
+    public static final long DEFAULT_MEMORY_CACHE_BYTES = 16L << 20;
     public static final long DEFAULT_MAX_TOC_BYTES = 256L << 20;
 
     public EstargzConfig {
