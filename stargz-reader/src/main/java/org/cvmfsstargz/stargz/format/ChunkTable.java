@@ -44,6 +44,13 @@ final class ChunkTable {
         return offsets.length;
     }
 
+    /** The heap its arrays take, headers included. */
+    long retainedBytes() {
+        int n = offsets.length;
+        return 2 * Toc.arrayBytes(n, 8) + (innerOffsets == null ? 0 : Toc.arrayBytes(n, 8))
+                + Toc.arrayBytes(digests.length, 1) + missingDigests.size() / 8 + 48;
+    }
+
     long chunkOffset(int i) {
         return chunkOffsets[i];
     }

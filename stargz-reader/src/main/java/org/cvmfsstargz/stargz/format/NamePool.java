@@ -24,6 +24,11 @@ final class NamePool {
         return starts.length - 1;
     }
 
+    /** The heap its arrays take, headers included. */
+    long retainedBytes() {
+        return Toc.arrayBytes(bytes.length, 1) + Toc.arrayBytes(starts.length, 4);
+    }
+
     String string(int id) {
         return new String(bytes, starts[id], length(id), StandardCharsets.UTF_8);
     }

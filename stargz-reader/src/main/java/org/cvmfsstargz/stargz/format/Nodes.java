@@ -62,6 +62,25 @@ final class Nodes {
         return parents.length;
     }
 
+    /**
+     * About the heap this index takes: its arrays and name pools exactly, the few shared
+     * attribute records and extended attributes estimated.
+     */
+    long retainedBytes() {
+        int n = parents.length;
+        long arrays = 5 * Toc.arrayBytes(n, 4) + Toc.arrayBytes(n, 1) + 2 * Toc.arrayBytes(n, 8)
+                + 2 * Toc.arrayBytes(n + 1, 4) + Toc.arrayBytes(children.length, 4) + Toc.arrayBytes(table.length, 4)
+                + Toc.arrayBytes(devices.length, 8) + Toc.arrayBytes(attributes.length, 4);
+        long attributeRecords = attributes.length * 96L;
+        long xattrBytes = 0;
+        for (Map<String, byte[]> values : xattrs.values()) {
+            for (Map.Entry<String, byte[]> value : values.entrySet()) {
+                xattrBytes += 96 + value.getKey().length() + Toc.arrayBytes(value.getValue().length, 1);
+            }
+        }
+        return arrays + attributeRecords + xattrBytes + names.retainedBytes() + linkTargets.retainedBytes();
+    }
+
     EntryType type(int node) {
         return EntryType.ofOrdinal(types[node]);
     }
