@@ -27,9 +27,12 @@ import org.cvmfsstargz.stargz.fuse.LayerFilesystem;
 import org.cvmfsstargz.stargz.fuse.LayerMount;
 import org.cvmfsstargz.stargz.layer.BackgroundFetch;
 import org.cvmfsstargz.stargz.layer.FetchListener;
+import org.cvmfsstargz.stargz.layer.LayerIndex;
 import org.cvmfsstargz.stargz.layer.LayerReader;
+import org.cvmfsstargz.stargz.layer.OpenedBlob;
 import org.cvmfsstargz.stargz.layer.RegistryBlobSource;
 import org.cvmfsstargz.stargz.layer.TocFetcher;
+import org.cvmfsstargz.stargz.layer.TocPrefetcher;
 import org.cvmfsstargz.stargz.registry.RegistryClient;
 import org.cvmfsstargz.stargz.registry.RegistryException;
 import org.slf4j.Logger;
@@ -62,16 +65,19 @@ public final class EstargzLayerSource implements LayerSource {
      * @param registry reads blobs; the source closes it
      * @param cache holds verified chunks; the source closes it
      * @param tocs reads and verifies a layer's index
+     * @param prefetcher fetches the TOCs of an image's later layers ahead of their Prepare, and
+     *     hands each layer's index to its mount; the source closes it
      * @param requireTocDigest refuse layers without the {@code toc.digest} label
      * @param fetch prefetch and background fetch settings
      * @param restoreWait how long a Mounts waits for a layer being restored after a restart
      */
-    public record Settings(RegistryClient registry, ChunkCache cache, TocFetcher tocs, boolean requireTocDigest,
-            BackgroundFetch.Options fetch, Duration restoreWait) {
+    public record Settings(RegistryClient registry, ChunkCache cache, TocFetcher tocs, TocPrefetcher prefetcher,
+            boolean requireTocDigest, BackgroundFetch.Options fetch, Duration restoreWait) {
         public Settings {
             Objects.requireNonNull(registry, "registry");
             Objects.requireNonNull(cache, "cache");
             Objects.requireNonNull(tocs, "tocs");
+            Objects.requireNonNull(prefetcher, "prefetcher");
             Objects.requireNonNull(fetch, "fetch");
             Objects.requireNonNull(restoreWait, "restoreWait");
         }
@@ -113,11 +119,16 @@ public final class EstargzLayerSource implements LayerSource {
         if (coordinates.tocDigest().isEmpty() && settings.requireTocDigest()) {
             return noTocDigest();
         }
+        // containerd prepares an image's layers one after another: fetch the next ones' TOCs meanwhile.
+        settings.prefetcher().prefetch(coordinates.following().stream()
+                .map(digest -> new TocPrefetcher.Layer(coordinates.sibling(digest).toString(),
+                        loader(coordinates.sibling(digest), new long[1])))
+                .toList());
         try {
             MountedLayer layer = mount(coordinates, request.contentDir());
             layers.put(request.snapshotDir(), CompletableFuture.completedFuture(layer));
             return new LayerClaim.Remote(NAME, Map.of());
-        } catch (CorruptLayerException | RegistryException | IOException e) {
+        } catch (CorruptLayerException | IOException e) {
             return declined(coordinates.toString(), e);
         }
     }
@@ -137,6 +148,8 @@ public final class EstargzLayerSource implements LayerSource {
             case RegistryException registry -> new LayerClaim.NotMine(e.getMessage(),
                     registry.kind() == RegistryException.Kind.NOT_FOUND
                             ? DeclineReason.NOT_PUBLISHED : DeclineReason.UNAVAILABLE);
+            // A blob source reports the registry's refusal as an IOException caused by it.
+            case IOException io when io.getCause() instanceof RegistryException registry -> declined(layer, registry);
             default -> new LayerClaim.NotMine(layer + ": " + e.getMessage(), DeclineReason.UNAVAILABLE);
         };
     }
@@ -238,28 +251,45 @@ public final class EstargzLayerSource implements LayerSource {
                 break;
             }
         }
+        settings.prefetcher().close();
         settings.registry().close();
         settings.cache().close();
     }
 
     private MountedLayer mount(LayerCoordinates coordinates, Path mountpoint)
-            throws IOException, CorruptLayerException, RegistryException {
+            throws IOException, CorruptLayerException {
         long started = System.nanoTime();
-        RegistryBlobSource blob = RegistryBlobSource.open(settings.registry(), coordinates.repository(),
-                coordinates.layer());
-        long opened = System.nanoTime();
-        Toc toc = settings.tocs().fetch(blob, coordinates.tocDigest(), fetchListener);
+        long[] opened = {0};
+        LayerIndex index = settings.prefetcher().take(coordinates.toString(), loader(coordinates, opened),
+                coordinates.tocDigest());
         long tocRead = System.nanoTime();
-        LayerReader reader = new LayerReader(toc, blob, settings.cache(), new LayerReader.Options(
+        Toc toc = index.toc();
+        LayerReader reader = new LayerReader(toc, index.blob(), settings.cache(), new LayerReader.Options(
                 coordinates.layer(), settings.requireTocDigest(), 16 << 20, 64 << 10, 256 << 10, 2, fetchListener));
         LayerMount mount = LayerMount.mount(mountpoint, new LayerFilesystem(coordinates.layer(), toc, reader,
                 fuseListener));
         BackgroundFetch fetch = new BackgroundFetch(reader, settings.fetch(), backgroundPermits,
                 coordinates.layer().hex().substring(0, 12));
         fetch.start();
-        LOG.debug("mounted eStargz layer layer={} entries={} chunks={} size_ms={} toc_ms={} mount_ms={}", coordinates,
-                toc.nameCount(), toc.chunkCount(), (opened - started) / 1_000_000, (tocRead - opened) / 1_000_000,
-                (System.nanoTime() - tocRead) / 1_000_000);
+        // size_ms: the read that sized the blob and brought its tail; toc_ms: the rest of the TOC and its
+        // parse, or the wait for a prefetched one (prefetched=true, size_ms=0).
+        long sized = opened[0] == 0 ? started : opened[0];
+        LOG.debug("mounted eStargz layer layer={} entries={} chunks={} prefetched={} size_ms={} toc_ms={} mount_ms={}",
+                coordinates, toc.nameCount(), toc.chunkCount(), index.prefetched(), (sized - started) / 1_000_000,
+                (tocRead - sized) / 1_000_000, (System.nanoTime() - tocRead) / 1_000_000);
         return new MountedLayer(coordinates, mount, fetch);
+    }
+
+    /**
+     * Reads the layer's footer and TOC section from its registry: its tail, which sizes the blob
+     * too, then the rest of the TOC if it is larger; notes in {@code opened[0]} when the tail came.
+     */
+    private TocPrefetcher.Loader loader(LayerCoordinates coordinates, long[] opened) {
+        return () -> {
+            OpenedBlob blob = RegistryBlobSource.openAtTail(settings.registry(), coordinates.repository(),
+                    coordinates.layer(), TocFetcher.TAIL_BYTES, fetchListener);
+            opened[0] = System.nanoTime();
+            return settings.tocs().fetchBytes(blob, fetchListener);
+        };
     }
 }
