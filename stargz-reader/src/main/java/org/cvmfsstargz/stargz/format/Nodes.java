@@ -137,6 +137,8 @@ final class Nodes {
         private int[] table = new int[1 << 10];
         private final List<Attributes> attributeList = new ArrayList<>();
         private final Map<Attributes, Integer> attributeIds = new HashMap<>();
+        private Attributes lastAttributes;
+        private int lastAttributeId;
         private final List<Long> devices = new ArrayList<>();
         private final Map<Integer, Map<String, byte[]>> xattrs = new HashMap<>();
 
@@ -288,10 +290,18 @@ final class Nodes {
         }
 
         private int attributeId(Attributes attrs) {
-            return attributeIds.computeIfAbsent(attrs, a -> {
-                attributeList.add(a);
-                return attributeList.size() - 1;
-            });
+            if (attrs == lastAttributes) { // the builder hands the same record to consecutive entries
+                return lastAttributeId;
+            }
+            Integer id = attributeIds.get(attrs);
+            if (id == null) {
+                id = attributeList.size();
+                attributeList.add(attrs);
+                attributeIds.put(attrs, id);
+            }
+            lastAttributes = attrs;
+            lastAttributeId = id;
+            return id;
         }
 
         private void grow() {

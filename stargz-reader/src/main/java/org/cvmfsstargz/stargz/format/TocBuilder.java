@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -32,8 +33,9 @@ final class TocBuilder {
     private final ChunkTable.Builder chunks;
     private final HardLinks hardLinks = new HardLinks();
     private final BitSet definedDirectories = new BitSet();
-    private final Map<Long, String> userNames = new HashMap<>();
-    private final Map<Long, String> groupNames = new HashMap<>();
+    private final OwnerNames users = new OwnerNames();
+    private final OwnerNames groups = new OwnerNames();
+    private Attributes lastAttributes;
     private int entries;
     private byte[][] cachedParentPath = new byte[0][];
     private int cachedParent = Nodes.ROOT;
@@ -52,8 +54,11 @@ final class TocBuilder {
         if (++entries > limits.maxEntries()) {
             throw new CorruptLayerException(TOC_TOO_LARGE, "more than " + limits.maxEntries() + " entries");
         }
-        EntryType type = EntryType.fromTocName(e.type).orElseThrow(() -> CorruptLayerException.forEntry(MALFORMED_TOC,
-                e.label(), "unknown type '" + CorruptLayerException.printable(String.valueOf(e.type)) + "'"));
+        EntryType type = e.entryType;
+        if (type == null) {
+            throw CorruptLayerException.forEntry(MALFORMED_TOC, e.label(), "unknown type '"
+                    + CorruptLayerException.printable(String.valueOf(e.type)) + "'");
+        }
         if (type == EntryType.CHUNK) {
             chunks.addChunk(e);
             return;
@@ -212,20 +217,48 @@ final class TocBuilder {
         return true;
     }
 
-    /** Mode, ids and names, with names carried forward by id as the reference writer omits repeats. */
+    /**
+     * Mode, ids and names, with names carried forward by id as the reference writer omits repeats.
+     * Consecutive entries mostly share them, so the previous record is reused when it matches.
+     */
     private Attributes attributes(RawEntry e) throws CorruptLayerException {
         if (e.mode < 0 || e.mode > MAX_MODE || e.uid < 0 || e.uid > MAX_ID || e.gid < 0 || e.gid > MAX_ID) {
             throw CorruptLayerException.forEntry(ABSURD_SIZE, e.label(), "mode, uid or gid out of range");
         }
-        return new Attributes((int) e.mode, e.uid, e.gid, carried(userNames, e.uid, e.userName),
-                carried(groupNames, e.gid, e.groupName));
+        String user = users.carried(e.uid, e.userName);
+        String group = groups.carried(e.gid, e.groupName);
+        Attributes last = lastAttributes;
+        if (last != null && last.mode() == e.mode && last.uid() == e.uid && last.gid() == e.gid
+                && Objects.equals(last.userName().orElse(null), user)
+                && Objects.equals(last.groupName().orElse(null), group)) {
+            return last;
+        }
+        lastAttributes = new Attributes((int) e.mode, e.uid, e.gid, Optional.ofNullable(user),
+                Optional.ofNullable(group));
+        return lastAttributes;
     }
 
-    private static Optional<String> carried(Map<Long, String> seen, long id, String name) {
-        if (name != null && !name.isEmpty()) {
-            seen.put(id, name);
-            return Optional.of(name);
+    /** Owner names by id as seen so far; remembers the last lookup, since ids repeat entry after entry. */
+    private static final class OwnerNames {
+        private final Map<Long, String> seen = new HashMap<>();
+        private long lastId = -1;
+        private String lastName;
+
+        /** {@code name} if the entry gives one (and remembered for {@code id}), else the one seen before. */
+        String carried(long id, String name) {
+            if (name != null && !name.isEmpty()) {
+                if (id != lastId || !name.equals(lastName)) {
+                    seen.put(id, name);
+                    lastId = id;
+                    lastName = name;
+                }
+                return name;
+            }
+            if (id != lastId) {
+                lastId = id;
+                lastName = seen.get(id);
+            }
+            return lastName;
         }
-        return Optional.ofNullable(seen.get(id));
     }
 }

@@ -4,8 +4,7 @@ import static org.cvmfsstargz.stargz.format.CorruptLayerException.Reason.INVALID
 import static org.cvmfsstargz.stargz.format.CorruptLayerException.Reason.PATH_ESCAPE;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 
 /**
  * Splits TOC names into path segments the way the reference reader normalises them, except that
@@ -28,28 +27,47 @@ final class TocPaths {
      */
     static byte[][] segments(String name, int maxPathBytes, String what) throws CorruptLayerException {
         requireValidTarget(name, maxPathBytes, what);
-        List<byte[]> segments = new ArrayList<>();
-        int start = 0;
-        while (start <= name.length()) {
-            int end = name.indexOf('/', start);
-            if (end < 0) {
-                end = name.length();
+        // '/' never occurs inside a multi-byte UTF-8 sequence, so the name is encoded once and split
+        // as bytes: no substring and no encoder per segment (this runs once per TOC entry).
+        byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
+        int count = 0;
+        for (int start = 0, end; start <= utf8.length; start = end + 1) {
+            end = indexOfSlash(utf8, start);
+            if (isSegment(utf8, start, end, what)) {
+                count++;
             }
-            String segment = name.substring(start, end);
-            if (segment.equals("..")) {
-                throw CorruptLayerException.forEntry(PATH_ESCAPE, what, "'..' in a path inside the layer");
-            }
-            if (!segment.isEmpty() && !segment.equals(".")) {
-                byte[] utf8 = segment.getBytes(StandardCharsets.UTF_8);
-                if (utf8.length > MAX_SEGMENT_BYTES) {
-                    throw CorruptLayerException.forEntry(INVALID_NAME, what, "a path segment longer than "
-                            + MAX_SEGMENT_BYTES + " bytes");
-                }
-                segments.add(utf8);
-            }
-            start = end + 1;
         }
-        return segments.toArray(byte[][]::new);
+        byte[][] segments = new byte[count][];
+        int i = 0;
+        for (int start = 0, end; start <= utf8.length; start = end + 1) {
+            end = indexOfSlash(utf8, start);
+            if (isSegment(utf8, start, end, what)) {
+                segments[i++] = Arrays.copyOfRange(utf8, start, end);
+            }
+        }
+        return segments;
+    }
+
+    private static int indexOfSlash(byte[] utf8, int from) {
+        for (int i = from; i < utf8.length; i++) {
+            if (utf8[i] == '/') {
+                return i;
+            }
+        }
+        return utf8.length;
+    }
+
+    /** Whether {@code utf8[start, end)} is a segment to keep: not empty, not {@code .}; never {@code ..}. */
+    private static boolean isSegment(byte[] utf8, int start, int end, String what) throws CorruptLayerException {
+        int length = end - start;
+        if (length == 2 && utf8[start] == '.' && utf8[start + 1] == '.') {
+            throw CorruptLayerException.forEntry(PATH_ESCAPE, what, "'..' in a path inside the layer");
+        }
+        if (length > MAX_SEGMENT_BYTES) {
+            throw CorruptLayerException.forEntry(INVALID_NAME, what, "a path segment longer than "
+                    + MAX_SEGMENT_BYTES + " bytes");
+        }
+        return length > 0 && !(length == 1 && utf8[start] == '.');
     }
 
     /**
