@@ -133,8 +133,11 @@ class EstargzEndToEndIT {
             long size = layer.estargz().size();
             List<CountingProxy.BlobRequest> requests = node.proxy().blobRequests(layer.estargz().digest().value());
             String all = String.join("\n", node.proxy().requests());
+            if (size > (64 << 10)) { // a smaller layer's whole answer is its tail: no HEAD needed
+                assertThat(requests).as("requests for layer %s of %d bytes:\n%s", layer.estargz().digest(), size, all)
+                        .anyMatch(r -> r.method().equals("HEAD"));
+            }
             assertThat(requests).as("requests for layer %s of %d bytes:\n%s", layer.estargz().digest(), size, all)
-                    .anyMatch(r -> r.method().equals("HEAD"))
                     .filteredOn(r -> r.status() == 200).allSatisfy(whole -> assertThat(whole.bodyBytes())
                             .as("bytes of a whole-blob answer relayed before the daemon dropped it")
                             .isLessThan(size < (4 << 20) ? size + 1 : size / 2));

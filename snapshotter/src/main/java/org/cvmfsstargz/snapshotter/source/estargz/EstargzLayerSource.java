@@ -119,13 +119,8 @@ public final class EstargzLayerSource implements LayerSource {
         if (coordinates.tocDigest().isEmpty() && settings.requireTocDigest()) {
             return noTocDigest();
         }
-        // containerd prepares an image's layers one after another: fetch the next ones' TOCs meanwhile.
-        settings.prefetcher().prefetch(coordinates.following().stream()
-                .map(digest -> new TocPrefetcher.Layer(coordinates.sibling(digest).toString(),
-                        loader(coordinates.sibling(digest), new long[1])))
-                .toList());
         try {
-            MountedLayer layer = mount(coordinates, request.contentDir());
+            MountedLayer layer = mount(coordinates, request.contentDir(), true);
             layers.put(request.snapshotDir(), CompletableFuture.completedFuture(layer));
             return new LayerClaim.Remote(NAME, Map.of());
         } catch (CorruptLayerException | IOException e) {
@@ -175,7 +170,7 @@ public final class EstargzLayerSource implements LayerSource {
                 if (!(LayerCoordinates.parse(snapshot.labels()) instanceof LayerCoordinates.Parsed.Found found)) {
                     throw new IOException("its labels do not name an eStargz layer");
                 }
-                MountedLayer layer = mount(found.coordinates(), snapshot.contentDir());
+                MountedLayer layer = mount(found.coordinates(), snapshot.contentDir(), false);
                 if (!restoring.complete(layer)) { // released or closed meanwhile
                     layer.close();
                     return;
@@ -256,12 +251,27 @@ public final class EstargzLayerSource implements LayerSource {
         settings.cache().close();
     }
 
-    private MountedLayer mount(LayerCoordinates coordinates, Path mountpoint)
+    /**
+     * Mounts the layer at {@code mountpoint}; with {@code fetchAhead} (a Prepare, not a restore,
+     * whose layers are all mounted at once anyway) it also starts fetching the TOCs of the layers
+     * above, once this layer's first read is answered: containerd prepares them one after another,
+     * and their fetches then overlap this layer's parse and mount without slowing its first request.
+     */
+    private MountedLayer mount(LayerCoordinates coordinates, Path mountpoint, boolean fetchAhead)
             throws IOException, CorruptLayerException {
         long started = System.nanoTime();
         long[] opened = {0};
-        LayerIndex index = settings.prefetcher().take(coordinates.toString(), loader(coordinates, opened),
+        Runnable afterOpen = () -> {
+            opened[0] = System.nanoTime();
+            if (fetchAhead) {
+                prefetchFollowing(coordinates);
+            }
+        };
+        LayerIndex index = settings.prefetcher().take(coordinates.toString(), loader(coordinates, afterOpen),
                 coordinates.tocDigest());
+        if (fetchAhead) {
+            prefetchFollowing(coordinates); // the TOC came prefetched, without the loader: nothing started yet
+        }
         long tocRead = System.nanoTime();
         Toc toc = index.toc();
         LayerReader reader = new LayerReader(toc, index.blob(), settings.cache(), new LayerReader.Options(
@@ -280,15 +290,23 @@ public final class EstargzLayerSource implements LayerSource {
         return new MountedLayer(coordinates, mount, fetch);
     }
 
+    /** Starts fetching the TOCs of the layers the labels list above {@code coordinates}; those held or in flight are skipped. */
+    private void prefetchFollowing(LayerCoordinates coordinates) {
+        settings.prefetcher().prefetch(coordinates.following().stream()
+                .map(digest -> new TocPrefetcher.Layer(coordinates.sibling(digest).toString(),
+                        loader(coordinates.sibling(digest), () -> { })))
+                .toList());
+    }
+
     /**
      * Reads the layer's footer and TOC section from its registry: its tail, which sizes the blob
-     * too, then the rest of the TOC if it is larger; notes in {@code opened[0]} when the tail came.
+     * too, then the rest of the TOC if it is larger; runs {@code afterOpen} when the tail came.
      */
-    private TocPrefetcher.Loader loader(LayerCoordinates coordinates, long[] opened) {
+    private TocPrefetcher.Loader loader(LayerCoordinates coordinates, Runnable afterOpen) {
         return () -> {
             OpenedBlob blob = RegistryBlobSource.openAtTail(settings.registry(), coordinates.repository(),
                     coordinates.layer(), TocFetcher.TAIL_BYTES, fetchListener);
-            opened[0] = System.nanoTime();
+            afterOpen.run();
             return settings.tocs().fetchBytes(blob, fetchListener);
         };
     }
