@@ -8,8 +8,6 @@ import static org.cvmfsstargz.stargz.format.CorruptLayerException.Reason.MALFORM
 import static org.cvmfsstargz.stargz.format.CorruptLayerException.Reason.OFFSET_OUT_OF_BLOB;
 import static org.cvmfsstargz.stargz.format.CorruptLayerException.Reason.TOC_TOO_LARGE;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Map;
@@ -37,7 +35,9 @@ final class TocBuilder {
     private final OwnerNames groups = new OwnerNames();
     private Attributes lastAttributes;
     private int entries;
-    private byte[][] cachedParentPath = new byte[0][];
+    /** The name being added, split in place; and the directory part of the last name whose parent was looked up. */
+    private final TocPaths.Split path = new TocPaths.Split();
+    private final TocPaths.Split cachedParentPath = new TocPaths.Split();
     private int cachedParent = Nodes.ROOT;
     private Prefetch prefetch = new Prefetch.Unmarked();
 
@@ -68,13 +68,14 @@ final class TocBuilder {
             throw CorruptLayerException.forEntry(INVALID_NAME, e.label(), "entry without a name");
         }
         Attributes attrs = attributes(e);
-        byte[][] path = TocPaths.segments(e.name, limits.maxPathBytes(), e.name);
-        if (path.length == 0) {
+        path.fill(e.name, limits.maxPathBytes(), e.name);
+        if (path.count() == 0) {
             defineRoot(e, type, attrs);
             return;
         }
-        int parent = parentOf(path, e.name);
-        int nameId = nodes.names.intern(path[path.length - 1]);
+        int parent = parentOf(e.name);
+        int last = path.count() - 1;
+        int nameId = nodes.names.intern(path.bytes(), path.start(last), path.end(last));
         int existing = nodes.find(parent, nameId);
         if (existing != Nodes.NONE) {
             redefine(existing, e, type, attrs);
@@ -82,8 +83,8 @@ final class TocBuilder {
         }
         int node = nodes.add(parent, nameId, type, attrs, e.modTime, chunks.count());
         describe(node, e, type);
-        if (path.length == 1 && type == EntryType.REG) {
-            landmark(e, new String(path[0], StandardCharsets.UTF_8));
+        if (path.count() == 1 && type == EntryType.REG) {
+            landmark(e, path.segmentString(0));
         }
     }
 
@@ -182,15 +183,15 @@ final class TocBuilder {
         }
     }
 
-    /** The directory holding {@code path}, creating implied directories on the way. */
-    private int parentOf(byte[][] path, String name) throws CorruptLayerException {
-        int depth = path.length - 1;
-        if (sameDirectory(path, depth)) {
+    /** The directory holding the split {@link #path}, creating implied directories on the way. */
+    private int parentOf(String name) throws CorruptLayerException {
+        int depth = path.count() - 1;
+        if (sameDirectory(depth)) {
             return cachedParent; // entries come in tar order: siblings follow each other
         }
         int directory = Nodes.ROOT;
         for (int i = 0; i < depth; i++) {
-            int nameId = nodes.names.intern(path[i]);
+            int nameId = nodes.names.intern(path.bytes(), path.start(i), path.end(i));
             int child = nodes.find(directory, nameId);
             if (child == Nodes.NONE) {
                 child = nodes.add(directory, nameId, EntryType.DIR, Attributes.IMPLIED_DIRECTORY, 0, chunks.count());
@@ -200,17 +201,17 @@ final class TocBuilder {
             }
             directory = child;
         }
-        cachedParentPath = Arrays.copyOf(path, depth);
+        cachedParentPath.copyPrefix(path, depth);
         cachedParent = directory;
         return directory;
     }
 
-    private boolean sameDirectory(byte[][] path, int depth) {
-        if (depth != cachedParentPath.length) {
+    private boolean sameDirectory(int depth) {
+        if (depth != cachedParentPath.count()) {
             return false;
         }
         for (int i = depth - 1; i >= 0; i--) {
-            if (!Arrays.equals(path[i], cachedParentPath[i])) {
+            if (!path.sameSegment(i, cachedParentPath, i)) {
                 return false;
             }
         }

@@ -17,18 +17,9 @@ import org.junit.jupiter.api.Test;
 /** {@link TocFetcher}: what it reads of a blob for a TOC that fits the tail and for one that does not. */
 class TocFetcherTest {
     /** Its TOC section is larger than the tail. */
-    private static final TestBlob.Built LARGE = layerOf(3000);
+    private static final TestBlob.Built LARGE = TestLayers.of(3000);
 
     private final TocFetcher fetcher = new TocFetcher(new TocReader(TocLimits.defaults()));
-
-    /** A layer of {@code files} small files: with a few thousand, the TOC section outgrows the 64 KiB tail. */
-    static TestBlob.Built layerOf(int files) {
-        TestBlob blob = TestBlob.layer();
-        for (int i = 0; i < files; i++) {
-            blob.file("usr/share/doc/pkg" + i / 50 + "/file-" + i + ".txt", "content of file " + i + "\n");
-        }
-        return blob.build();
-    }
 
     private static OpenedBlob openedAtTail(MemoryBlob blob, byte[] bytes) {
         return new OpenedBlob(blob, Arrays.copyOfRange(bytes, Math.max(0, bytes.length - TocFetcher.TAIL_BYTES),
@@ -37,7 +28,7 @@ class TocFetcherTest {
 
     @Test
     void aTocInsideTheTailNeedsNoReadBeyondIt() throws Exception {
-        TestBlob.Built built = layerOf(20);
+        TestBlob.Built built = TestLayers.of(20);
         MemoryBlob blob = new MemoryBlob(built.blob());
 
         TocBytes bytes = fetcher.fetchBytes(openedAtTail(blob, built.blob()), FetchListener.NONE);
@@ -79,7 +70,7 @@ class TocFetcherTest {
 
     @Test
     void anUnverifiedParseKeepsTheDigestForTheCallerToCompare() throws Exception {
-        TestBlob.Built built = layerOf(20);
+        TestBlob.Built built = TestLayers.of(20);
         MemoryBlob blob = new MemoryBlob(built.blob());
 
         Toc toc = fetcher.parse(fetcher.fetchBytes(openedAtTail(blob, built.blob()), FetchListener.NONE),

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
  */
 class TocPrefetcherTest {
     private static final Duration EXPIRY = Duration.ofMinutes(1);
-    private static final TestBlob.Built A = TocFetcherTest.layerOf(30);
+    private static final TestBlob.Built A = TestLayers.of(30);
     private static final TestBlob.Built B = TestBlob.layer().file("b", "bee\n").build();
     private static final TestBlob.Built C = TestBlob.layer().file("c", "sea\n").build();
 
