@@ -276,17 +276,20 @@ public final class EstargzLayerSource implements LayerSource {
         Toc toc = index.toc();
         LayerReader reader = new LayerReader(toc, index.blob(), settings.cache(), new LayerReader.Options(
                 coordinates.layer(), settings.requireTocDigest(), 16 << 20, 64 << 10, 256 << 10, 2, fetchListener));
-        LayerMount mount = LayerMount.mount(mountpoint, new LayerFilesystem(coordinates.layer(), toc, reader,
-                fuseListener));
+        LayerFilesystem filesystem = new LayerFilesystem(coordinates.layer(), toc, reader, fuseListener);
+        long built = System.nanoTime();
+        LayerMount mount = LayerMount.mount(mountpoint, filesystem);
         BackgroundFetch fetch = new BackgroundFetch(reader, settings.fetch(), backgroundPermits,
                 coordinates.layer().hex().substring(0, 12));
         fetch.start();
         // size_ms: the read that sized the blob and brought its tail; toc_ms: the rest of the TOC and its
-        // parse, or the wait for a prefetched one (prefetched=true, size_ms=0).
+        // parse, or the wait for a prefetched one (prefetched=true, size_ms=0); mount_ms: the FUSE
+        // filesystem built from the TOC (fs_ms of it) and mounted.
         long sized = opened[0] == 0 ? started : opened[0];
-        LOG.debug("mounted eStargz layer layer={} entries={} chunks={} prefetched={} size_ms={} toc_ms={} mount_ms={}",
-                coordinates, toc.nameCount(), toc.chunkCount(), index.prefetched(), (sized - started) / 1_000_000,
-                (tocRead - sized) / 1_000_000, (System.nanoTime() - tocRead) / 1_000_000);
+        LOG.debug("mounted eStargz layer layer={} entries={} chunks={} prefetched={} size_ms={} toc_ms={} mount_ms={}"
+                + " fs_ms={}", coordinates, toc.nameCount(), toc.chunkCount(), index.prefetched(),
+                (sized - started) / 1_000_000, (tocRead - sized) / 1_000_000, (System.nanoTime() - tocRead) / 1_000_000,
+                (built - tocRead) / 1_000_000);
         return new MountedLayer(coordinates, mount, fetch);
     }
 
