@@ -182,7 +182,13 @@ class EstargzEndToEndIT {
         assertThat(remoteSources()).hasSize(image.layers().size()).containsOnly(ESTARGZ);
         assertThat(node.daemon().list()).filteredOn(i -> i.getKind() == Kind.COMMITTED).allSatisfy(info ->
                 assertThat(info.getLabelsMap()).containsKey("containerd.io/snapshot/cri.layer-digest")
+                        .containsKey("containerd.io/snapshot/cri.image-layers")
                         .containsKey(EstargzImage.TOC_DIGEST));
+        for (EstargzImage.ConvertedLayer layer : image.layers()) {
+            assertThat(node.proxy().blobRequests(layer.estargz().digest().value()))
+                    .as("tail reads of layer %s (fetched ahead or by its Prepare, once)", layer.estargz().digest())
+                    .filteredOn(r -> r.range().filter(range -> range.startsWith("bytes=-")).isPresent()).hasSize(1);
+        }
         assertThat(node.containerd().runAndRemoveIn(CriImageClient.NAMESPACE, image.esgzReference(), "cri-run",
                 "/bin/cat", EstargzTestImage.HELLO)).isEqualTo(EstargzTestImage.HELLO_CONTENT);
     }
