@@ -36,6 +36,7 @@ import org.cvmfsstargz.snapshotter.metrics.FuseOperationMetrics;
 import org.cvmfsstargz.snapshotter.metrics.LayerDecisionMetrics;
 import org.cvmfsstargz.snapshotter.metrics.MetricsServer;
 import org.cvmfsstargz.snapshotter.metrics.RpcMetrics;
+import org.cvmfsstargz.snapshotter.metrics.TocPrefetchMetrics;
 import org.cvmfsstargz.snapshotter.source.LayerDecisionListener;
 import org.cvmfsstargz.snapshotter.source.LayerSource;
 import org.cvmfsstargz.snapshotter.source.LayerSourceChain;
@@ -48,6 +49,8 @@ import org.cvmfsstargz.stargz.cache.TieredChunkCache;
 import org.cvmfsstargz.stargz.fuse.FuseOperationListener;
 import org.cvmfsstargz.stargz.layer.BackgroundFetch;
 import org.cvmfsstargz.stargz.layer.FetchListener;
+import org.cvmfsstargz.stargz.layer.TocFetcher;
+import org.cvmfsstargz.stargz.layer.TocPrefetcher;
 import org.cvmfsstargz.stargz.registry.RegistryClient;
 import org.cvmfsstargz.stargz.registry.RegistryOptions;
 import org.slf4j.Logger;
@@ -61,6 +64,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class Daemon implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+    /** Later layers' TOCs fetched at once: enough to cover an image while its first layers mount. */
+    private static final int TOC_PREFETCH_PARALLELISM = 4;
+    /** How long a prefetched TOC waits for its layer's Prepare: containerd prepares the next within a second. */
+    private static final Duration TOC_PREFETCH_EXPIRY = Duration.ofMinutes(1);
 
     private final DaemonConfig config;
     private final RootLock lock;
@@ -166,17 +173,23 @@ public final class Daemon implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the chunk cache " + cacheDir + ": " + e.getMessage(), e);
         }
+        TocFetcher tocs = SourceSettings.tocFetcher(estargz);
+        TocPrefetcher prefetcher = new TocPrefetcher(tocs, new TocPrefetcher.Options(TOC_PREFETCH_PARALLELISM,
+                estargz.tocPrefetchMaxBytes(), TOC_PREFETCH_EXPIRY), Clock.systemUTC(), metrics.<TocPrefetcher.Listener>map(
+                m -> new TocPrefetchMetrics(m.registry())).orElse(TocPrefetcher.Listener.NONE));
         EstargzLayerSource.Settings settings = new EstargzLayerSource.Settings(new RegistryClient(options), cache,
-                SourceSettings.tocFetcher(estargz), estargz.requireTocDigest(), new BackgroundFetch.Options(
-                estargz.prefetch(), estargz.backgroundFetch(), 4 << 20, Duration.ofMillis(200)), Duration.ofSeconds(60));
-        LOG.info("layer source estargz cache_dir={} cache_max_bytes={} prefetch={} background_fetch={}", cacheDir,
-                estargz.cacheMaxBytes(), estargz.prefetch(), estargz.backgroundFetch());
+                tocs, prefetcher, estargz.requireTocDigest(), new BackgroundFetch.Options(estargz.prefetch(),
+                estargz.backgroundFetch(), 4 << 20, Duration.ofMillis(200)), Duration.ofSeconds(60));
+        LOG.info("layer source estargz cache_dir={} cache_max_bytes={} prefetch={} background_fetch={}"
+                + " toc_prefetch_max_bytes={}", cacheDir, estargz.cacheMaxBytes(), estargz.prefetch(),
+                estargz.backgroundFetch(), estargz.tocPrefetchMaxBytes());
         EstargzLayerSource source = new EstargzLayerSource(settings, config.daemon().root().resolve("snapshots"),
                 metrics.<FetchListener>map(m -> new FetchMetrics(m.registry())).orElse(FetchListener.NONE),
                 metrics.<FuseOperationListener>map(m -> new FuseOperationMetrics(m.registry()))
                         .orElse(FuseOperationListener.NONE));
         metrics.ifPresent(m -> {
             new EstargzMountMetrics(source).bindTo(m.registry());
+            TocPrefetchMetrics.bindHeldBytes(m.registry(), prefetcher::heldBytes);
             m.registry().getPrometheusRegistry().register(new ChunkCacheCollector(settings.cache()));
         });
         return source;

@@ -3,16 +3,26 @@ package org.cvmfsstargz.it.estargz;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.cvmfsstargz.it.support.ContainerdProcess.SNAPSHOTTER;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalInt;
 import java.util.stream.Stream;
 import org.cvmfsstargz.it.support.ContainerdProcess;
+import org.cvmfsstargz.it.support.CountingProxy;
 import org.cvmfsstargz.it.support.CriImageClient;
+import org.cvmfsstargz.it.support.ProxyFaults;
 import org.cvmfsstargz.it.support.TestNode;
 import org.cvmfsstargz.proto.snapshots.v1.Kind;
 import org.junit.jupiter.api.AfterEach;
@@ -80,6 +90,66 @@ class EstargzEndToEndIT {
     }
 
     @Test
+    void eachLayersTailIsReadOnceWithASuffixRangeNoHeadAndTheLaterTocsAreFetchedAhead() throws Exception {
+        int metricsPort = freeLoopbackPort();
+        node = TestNode.start(tmp, NO_CVMFS + "\n[metrics]\naddress = \"127.0.0.1:" + metricsPort + "\"\n", List.of());
+        node.containerd().awaitSnapshotterReconnected(Duration.ofSeconds(30));
+        EstargzImage image = publish("it/requests");
+
+        node.rpull(image.esgzReference());
+
+        assertThat(remoteSources()).hasSize(image.layers().size()).containsOnly(ESTARGZ);
+        for (EstargzImage.ConvertedLayer layer : image.layers()) {
+            List<CountingProxy.BlobRequest> requests = node.proxy().blobRequests(layer.estargz().digest().value());
+            String all = String.join("\n", node.proxy().requests());
+            assertThat(requests).as("requests for layer %s:\n%s", layer.estargz().digest(), all)
+                    .noneMatch(r -> r.method().equals("HEAD"))
+                    .allMatch(r -> r.method().equals("GET") && r.status() == 206 && r.range().isPresent())
+                    .hasSizeBetween(1, 2);
+            assertThat(requests).as("suffix reads of layer %s:\n%s", layer.estargz().digest(), all)
+                    .filteredOn(r -> r.range().get().startsWith("bytes=-")).hasSize(1);
+        }
+        assertPulledLazily(image);
+        Map<String, Double> prefetches = samples(metricsPort, "cvmfs_stargz_estargz_toc_prefetches_total");
+        assertThat(prefetches).as("TOCs fetched ahead, by outcome")
+                .containsEntry("{outcome=\"used\"}", (double) image.layers().size() - 1)
+                .containsEntry("{outcome=\"mismatched\"}", 0.0).containsEntry("{outcome=\"failed\"}", 0.0);
+        assertThat(node.run(SNAPSHOTTER, image.esgzReference(), "/bin/cat", EstargzTestImage.HELLO))
+                .isEqualTo(EstargzTestImage.HELLO_CONTENT);
+    }
+
+    @Test
+    void aRegistryAnsweringSuffixRangesWithWholeBlobsIsReadLazilyAfterAHead() throws Exception {
+        node = TestNode.start(tmp, NO_CVMFS, List.of());
+        node.containerd().awaitSnapshotterReconnected(Duration.ofSeconds(30));
+        EstargzImage image = publish("it/no-suffix");
+        node.proxy().faults().ignoreSuffixRange(true);
+
+        node.rpull(image.esgzReference());
+
+        assertThat(remoteSources()).hasSize(image.layers().size()).containsOnly(ESTARGZ);
+        assertThat(node.proxy().faults().applied(ProxyFaults.Kind.IGNORED_SUFFIX_RANGE)).isPositive();
+        for (EstargzImage.ConvertedLayer layer : image.layers()) {
+            long size = layer.estargz().size();
+            List<CountingProxy.BlobRequest> requests = node.proxy().blobRequests(layer.estargz().digest().value());
+            String all = String.join("\n", node.proxy().requests());
+            if (size > (64 << 10)) { // a smaller layer's whole answer is its tail: no HEAD needed
+                assertThat(requests).as("requests for layer %s of %d bytes:\n%s", layer.estargz().digest(), size, all)
+                        .anyMatch(r -> r.method().equals("HEAD"));
+            }
+            assertThat(requests).as("requests for layer %s of %d bytes:\n%s", layer.estargz().digest(), size, all)
+                    .filteredOn(r -> r.status() == 200).allSatisfy(whole -> assertThat(whole.bodyBytes())
+                            .as("bytes of a whole-blob answer relayed before the daemon dropped it")
+                            .isLessThan(size < (4 << 20) ? size + 1 : size / 2));
+        }
+        assertThat(node.run(SNAPSHOTTER, image.esgzReference(), "/bin/cat", EstargzTestImage.HELLO))
+                .isEqualTo(EstargzTestImage.HELLO_CONTENT);
+        EstargzImage.ConvertedLayer middle = image.layers().get(1);
+        assertThat(node.proxy().blobBytes(middle.estargz().digest().value())).as("bytes of the %d-byte layer"
+                + " holding the file", middle.estargz().size()).isLessThan(middle.estargz().size() / 2);
+    }
+
+    @Test
     void theContainerSeesTheSameTreeAsAfterANormalPullOfTheUnconvertedImage() throws Exception {
         node = TestNode.start(tmp, NO_CVMFS, List.of());
         EstargzImage image = publish("it/tree");
@@ -112,7 +182,13 @@ class EstargzEndToEndIT {
         assertThat(remoteSources()).hasSize(image.layers().size()).containsOnly(ESTARGZ);
         assertThat(node.daemon().list()).filteredOn(i -> i.getKind() == Kind.COMMITTED).allSatisfy(info ->
                 assertThat(info.getLabelsMap()).containsKey("containerd.io/snapshot/cri.layer-digest")
+                        .containsKey("containerd.io/snapshot/cri.image-layers")
                         .containsKey(EstargzImage.TOC_DIGEST));
+        for (EstargzImage.ConvertedLayer layer : image.layers()) {
+            assertThat(node.proxy().blobRequests(layer.estargz().digest().value()))
+                    .as("tail reads of layer %s (fetched ahead or by its Prepare, once)", layer.estargz().digest())
+                    .filteredOn(r -> r.range().filter(range -> range.startsWith("bytes=-")).isPresent()).hasSize(1);
+        }
         assertThat(node.containerd().runAndRemoveIn(CriImageClient.NAMESPACE, image.esgzReference(), "cri-run",
                 "/bin/cat", EstargzTestImage.HELLO)).isEqualTo(EstargzTestImage.HELLO_CONTENT);
     }
@@ -151,6 +227,27 @@ class EstargzEndToEndIT {
                     .as("bytes of layer %s served by the pull (of %s); requests:\n%s", layer.estargz().digest(), size,
                             String.join("\n", node.proxy().requests()))
                     .isLessThanOrEqualTo(size < (128 << 10) ? size : size / 2);
+        }
+    }
+
+    private static int freeLoopbackPort() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** The daemon's samples of {@code metric}, by their labels ({@code {a="b"}}), scraped from its endpoint. */
+    private static Map<String, Double> samples(int port, String metric) throws Exception {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/metrics")).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            Map<String, Double> samples = new LinkedHashMap<>();
+            response.body().lines().filter(l -> l.startsWith(metric + "{")).forEach(line -> {
+                int space = line.lastIndexOf(' ');
+                samples.put(line.substring(metric.length(), space), Double.parseDouble(line.substring(space + 1)));
+            });
+            return samples;
         }
     }
 

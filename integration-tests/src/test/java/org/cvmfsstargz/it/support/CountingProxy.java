@@ -46,8 +46,17 @@ public final class CountingProxy implements AutoCloseable {
     private static final Duration PAIRING_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
+    /**
+     * One request to a blob path and what answered it, as {@link #blobRequests} lists them.
+     *
+     * @param range the request's {@code Range} header, empty if it had none
+     * @param bodyBytes the response body bytes relayed: fewer than the answer's length when the
+     *     client closed the connection first
+     */
+    public record BlobRequest(String method, Optional<String> range, int status, long bodyBytes) {}
+
     /** One request and the response body bytes served for it, in {@link #requests()} form. */
-    private record Exchange(String method, String target, int status, long bodyBytes) {
+    private record Exchange(String method, String target, Optional<String> range, int status, long bodyBytes) {
         @Override
         public String toString() {
             return method + " " + target + " " + status + " " + bodyBytes;
@@ -62,7 +71,7 @@ public final class CountingProxy implements AutoCloseable {
      * A request as the response side needs it: which method, for which target, and whether it is
      * a ranged blob read (a GET of a blob path with a {@code Range} header, see {@link ProxyFaults}).
      */
-    private record Pending(String method, String target, boolean rangedRead) {}
+    private record Pending(String method, String target, Optional<String> range, boolean rangedRead) {}
 
     private final ServerSocket server;
     private final InetSocketAddress upstream;
@@ -101,6 +110,12 @@ public final class CountingProxy implements AutoCloseable {
     public long blobBytes(String digest) {
         return exchanges.stream().filter(e -> e.blobDigest().filter(digest::equals).isPresent())
                 .mapToLong(Exchange::bodyBytes).sum();
+    }
+
+    /** The requests for blob {@code digest} (any name, any method) since the last reset, in completion order. */
+    public List<BlobRequest> blobRequests(String digest) {
+        return exchanges.stream().filter(e -> e.blobDigest().filter(digest::equals).isPresent())
+                .map(e -> new BlobRequest(e.method(), e.range(), e.status(), e.bodyBytes())).toList();
     }
 
     /** Body bytes served for all blob paths since the last reset (manifests and the rest excluded). */
@@ -192,7 +207,7 @@ public final class CountingProxy implements AutoCloseable {
                 String target = requestLine.length > 1 ? requestLine[1] : "";
                 boolean rangedRead = requestLine[0].equals("GET") && blobDigest(target).isPresent()
                         && head.get().field("Range").isPresent();
-                pending.add(new Pending(requestLine[0], target, rangedRead));
+                pending.add(new Pending(requestLine[0], target, head.get().field("Range"), rangedRead));
                 out.write(faults.forward(head.get(), rangedRead).raw());
                 out.flush();
                 HttpFraming.relayBody(in, out, HttpFraming.requestFraming(head.get()), new AtomicLong());
@@ -237,7 +252,8 @@ public final class CountingProxy implements AutoCloseable {
                 } finally {
                     // Counted before the client can see the response end: a test that resets the
                     // counts after a call returns must not find that call counted afterwards.
-                    exchanges.add(new Exchange(request.method(), request.target(), relayed, served.get()));
+                    exchanges.add(new Exchange(request.method(), request.target(), request.range(), relayed,
+                            served.get()));
                 }
                 out.flush();
                 if (framing instanceof Framing.UntilClose || status == 101) {

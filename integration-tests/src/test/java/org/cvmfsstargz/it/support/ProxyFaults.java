@@ -23,8 +23,8 @@ import org.cvmfsstargz.it.support.HttpFraming.Head;
 
 /**
  * The faults a {@link CountingProxy} puts into what it relays, switched on and off while it runs:
- * a registry that closes connections mid-body, answers 500, answers slowly, ignores {@code Range},
- * or serves a flipped bit. Delay and bandwidth slow every answer. The other faults hit only
+ * a registry that closes connections mid-body, answers 500, answers slowly, ignores {@code Range}
+ * (or only suffix ranges), or serves a flipped bit. Delay and bandwidth slow every answer. The other faults hit only
  * <em>ranged blob reads</em>, GETs of {@code /v2/<name>/blobs/<digest>} with a {@code Range}
  * header, which is the lazy reader's traffic: whole-blob GETs, the way containerd pulls a layer,
  * pass unaltered. That is the realistic case (a registry or CDN whose range support breaks), and
@@ -36,7 +36,7 @@ import org.cvmfsstargz.it.support.HttpFraming.Head;
 public final class ProxyFaults {
     /** What {@link #applied} counts, one per exchange the fault changed. */
     public enum Kind {
-        CUT, SERVER_ERROR, DELAYED, IGNORED_RANGE, FLIPPED_BIT
+        CUT, SERVER_ERROR, DELAYED, IGNORED_RANGE, IGNORED_SUFFIX_RANGE, FLIPPED_BIT
     }
 
     private static final Pattern SINGLE_CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
@@ -49,6 +49,7 @@ public final class ProxyFaults {
     private volatile Duration delay = Duration.ZERO;
     private volatile long bytesPerSecond;
     private volatile boolean ignoreRange;
+    private volatile boolean ignoreSuffixRange;
     private final Set<Flip> flips = ConcurrentHashMap.newKeySet();
     private final Map<Kind, AtomicLong> applied = new ConcurrentHashMap<>();
     /** When the simulated link is free again, in {@link System#nanoTime()} terms; guarded by this. */
@@ -97,6 +98,16 @@ public final class ProxyFaults {
     }
 
     /**
+     * Ranged blob reads whose range is a suffix ({@code bytes=-N}) go upstream without their
+     * {@code Range} header, so the registry sends the whole blob (200), as a registry or storage
+     * that does not implement suffix ranges does; ranges with a first byte pass unaltered.
+     */
+    public ProxyFaults ignoreSuffixRange(boolean on) {
+        ignoreSuffixRange = on;
+        return this;
+    }
+
+    /**
      * Flips the lowest bit of byte {@code offset} of blob {@code digest} ({@code sha256:<hex>}) in
      * every ranged read of it whose answer holds that byte: a {@code 206} with one {@code
      * Content-Range}, or a {@code 200} (a whole blob). Multipart answers pass unaltered.
@@ -113,6 +124,7 @@ public final class ProxyFaults {
         delay = Duration.ZERO;
         bytesPerSecond = 0;
         ignoreRange = false;
+        ignoreSuffixRange = false;
         flips.clear();
         applied.values().forEach(n -> n.set(0));
     }
@@ -124,7 +136,8 @@ public final class ProxyFaults {
 
     /** The request head to send upstream: {@code head} without its {@code Range} field if ranges are ignored. */
     Head forward(Head head, boolean rangedRead) {
-        if (!rangedRead || !ignoreRange) {
+        boolean suffix = head.field("Range").map(r -> r.trim().startsWith("bytes=-")).orElse(false);
+        if (!rangedRead || !(ignoreRange || ignoreSuffixRange && suffix)) {
             return head;
         }
         List<String> fields = head.fields().stream().filter(f -> !f.toLowerCase(Locale.ROOT).startsWith("range:"))
@@ -132,7 +145,7 @@ public final class ProxyFaults {
         StringBuilder raw = new StringBuilder(head.startLine()).append("\r\n");
         fields.forEach(f -> raw.append(f).append("\r\n"));
         raw.append("\r\n");
-        applied.get(Kind.IGNORED_RANGE).incrementAndGet();
+        applied.get(ignoreRange ? Kind.IGNORED_RANGE : Kind.IGNORED_SUFFIX_RANGE).incrementAndGet();
         return new Head(raw.toString().getBytes(StandardCharsets.ISO_8859_1), head.startLine(), fields);
     }
 

@@ -98,6 +98,22 @@ class ProxyFaultsIT {
     }
 
     @Test
+    void ignoringSuffixRangesSendsTheWholeBlobForThemAlone() throws Exception {
+        proxy.faults().ignoreSuffixRange(true);
+
+        HttpResponse<byte[]> suffix = send(get().header("Range", "bytes=-1000").build());
+        HttpResponse<byte[]> ranged = send(get().header("Range", "bytes=1000-1999").build());
+
+        assertThat(suffix.statusCode()).isEqualTo(200);
+        assertThat(suffix.body()).isEqualTo(blob);
+        assertThat(ranged.statusCode()).isEqualTo(206);
+        assertThat(ranged.body()).isEqualTo(Arrays.copyOfRange(blob, 1000, 2000));
+        assertThat(proxy.faults().applied(Kind.IGNORED_SUFFIX_RANGE)).isEqualTo(1);
+        assertThat(proxy.blobRequests(digest)).extracting(CountingProxy.BlobRequest::range)
+                .containsExactly(java.util.Optional.of("bytes=-1000"), java.util.Optional.of("bytes=1000-1999"));
+    }
+
+    @Test
     void ignoringRangeMakesTheRegistryAnswerWithTheWholeBlob() throws Exception {
         proxy.faults().ignoreRange(true);
 

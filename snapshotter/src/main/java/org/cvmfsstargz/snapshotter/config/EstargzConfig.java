@@ -18,12 +18,15 @@ import java.util.Optional;
  * @param cacheMaxBytes         the bound of the chunk cache on disk; least recently used chunks are evicted
  * @param memoryCacheMaxBytes   the bound of the in-memory chunk cache in front of the disk
  * @param maxTocBytes           the largest TOC accepted, compressed and uncompressed; a larger layer is pulled
+ * @param tocPrefetchMaxBytes   the heap that TOCs of an image's later layers, fetched and parsed ahead of their
+ *                              Prepare, may hold while they wait for it; 0 fetches each layer's TOC at its Prepare
  */
 public record EstargzConfig(Boolean enabled, Boolean requireTocDigest, Boolean prefetch, Boolean backgroundFetch,
-        Path cacheDir, Long cacheMaxBytes, Long memoryCacheMaxBytes, Long maxTocBytes) {
+        Path cacheDir, Long cacheMaxBytes, Long memoryCacheMaxBytes, Long maxTocBytes, Long tocPrefetchMaxBytes) {
     public static final long DEFAULT_CACHE_BYTES = 10L << 30;
     public static final long DEFAULT_MEMORY_CACHE_BYTES = 16L << 20;
     public static final long DEFAULT_MAX_TOC_BYTES = 256L << 20;
+    public static final long DEFAULT_TOC_PREFETCH_BYTES = 64L << 20;
 
     public EstargzConfig {
         enabled = Optional.ofNullable(enabled).orElse(true);
@@ -39,6 +42,8 @@ public record EstargzConfig(Boolean enabled, Boolean requireTocDigest, Boolean p
                 .orElse(DEFAULT_MEMORY_CACHE_BYTES), 0);
         maxTocBytes = atLeast("estargz.max_toc_bytes", Optional.ofNullable(maxTocBytes).orElse(DEFAULT_MAX_TOC_BYTES),
                 1 << 10);
+        tocPrefetchMaxBytes = atLeast("estargz.toc_prefetch_max_bytes", Optional.ofNullable(tocPrefetchMaxBytes)
+                .orElse(DEFAULT_TOC_PREFETCH_BYTES), 0);
         if (maxTocBytes > Integer.MAX_VALUE / 2) {
             throw new ConfigException("estargz.max_toc_bytes", "must be at most " + Integer.MAX_VALUE / 2
                     + " (1 GiB), got " + maxTocBytes);
@@ -46,7 +51,7 @@ public record EstargzConfig(Boolean enabled, Boolean requireTocDigest, Boolean p
     }
 
     public static EstargzConfig defaults() {
-        return new EstargzConfig(null, null, null, null, null, null, null, null);
+        return new EstargzConfig(null, null, null, null, null, null, null, null, null);
     }
 
     /** Where chunks are cached: {@code cache_dir}, or {@code cache} under the daemon's root. */

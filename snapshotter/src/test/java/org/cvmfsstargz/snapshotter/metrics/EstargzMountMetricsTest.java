@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import org.cvmfsstargz.snapshotter.source.estargz.EstargzLayerSource;
 import org.cvmfsstargz.stargz.cache.ChunkCache;
@@ -14,6 +15,7 @@ import org.cvmfsstargz.stargz.fuse.FuseOperationListener;
 import org.cvmfsstargz.stargz.layer.BackgroundFetch;
 import org.cvmfsstargz.stargz.layer.FetchListener;
 import org.cvmfsstargz.stargz.layer.TocFetcher;
+import org.cvmfsstargz.stargz.layer.TocPrefetcher;
 import org.cvmfsstargz.stargz.registry.RegistryClient;
 import org.cvmfsstargz.stargz.registry.RegistryOptions;
 import org.junit.jupiter.api.Test;
@@ -26,9 +28,11 @@ class EstargzMountMetricsTest {
     @Test
     void aSourceWithoutLayersShowsNoneMounted() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        TocFetcher tocs = new TocFetcher(new TocReader(TocLimits.defaults()));
         try (EstargzLayerSource source = new EstargzLayerSource(new EstargzLayerSource.Settings(
-                new RegistryClient(RegistryOptions.defaults()), ChunkCache.none(),
-                new TocFetcher(new TocReader(TocLimits.defaults())), true,
+                new RegistryClient(RegistryOptions.defaults()), ChunkCache.none(), tocs, new TocPrefetcher(tocs,
+                new TocPrefetcher.Options(1, 0, Duration.ofMinutes(1)), Clock.systemUTC(), TocPrefetcher.Listener.NONE),
+                true,
                 new BackgroundFetch.Options(false, false, 1 << 20, Duration.ofMillis(200)), Duration.ofSeconds(1)),
                 tmp, FetchListener.NONE, FuseOperationListener.NONE)) {
             new EstargzMountMetrics(source).bindTo(registry);

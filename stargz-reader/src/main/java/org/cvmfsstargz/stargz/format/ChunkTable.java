@@ -22,7 +22,6 @@ final class ChunkTable {
     private static final long MAX_INFLATE_RATIO = 1032;
     private static final long INFLATE_SLACK = 4096;
     private static final int DIGEST_BYTES = 32;
-    private static final String SHA256 = "sha256:";
 
     private final long[] offsets;
     private final long[] chunkOffsets;
@@ -42,6 +41,13 @@ final class ChunkTable {
 
     int count() {
         return offsets.length;
+    }
+
+    /** The heap its arrays take, headers included. */
+    long retainedBytes() {
+        int n = offsets.length;
+        return 2 * Toc.arrayBytes(n, 8) + (innerOffsets == null ? 0 : Toc.arrayBytes(n, 8))
+                + Toc.arrayBytes(digests.length, 1) + missingDigests.size() / 8 + 48;
     }
 
     long chunkOffset(int i) {
@@ -171,7 +177,7 @@ final class ChunkTable {
                 }
                 innerOffsets[count] = e.innerOffset;
             }
-            storeDigest(e.chunkDigest);
+            storeDigest(e);
             count++;
             fileCovered += size;
         }
@@ -194,30 +200,16 @@ final class ChunkTable {
             }
         }
 
-        private void storeDigest(String text) throws CorruptLayerException {
-            if (text == null || text.isEmpty()) {
+        private void storeDigest(RawEntry e) throws CorruptLayerException {
+            if (e.badDigest != null) {
+                throw CorruptLayerException.forEntry(MALFORMED_TOC, fileName, "chunkDigest '"
+                        + CorruptLayerException.printable(e.badDigest) + "' is not sha256: and 64 lowercase hex digits");
+            }
+            if (!e.hasDigest) {
                 missingDigests.set(count);
                 return;
             }
-            if (!text.startsWith(SHA256) || text.length() != SHA256.length() + 2 * DIGEST_BYTES) {
-                throw CorruptLayerException.forEntry(MALFORMED_TOC, fileName, "chunkDigest '"
-                        + CorruptLayerException.printable(text) + "' is not sha256: and 64 lowercase hex digits");
-            }
-            int at = count * DIGEST_BYTES;
-            for (int i = SHA256.length(); i < text.length(); i += 2, at++) {
-                int high = lowerHex(text.charAt(i));
-                int low = lowerHex(text.charAt(i + 1));
-                if ((high | low) < 0) {
-                    throw CorruptLayerException.forEntry(MALFORMED_TOC, fileName, "chunkDigest '"
-                            + CorruptLayerException.printable(text) + "' is not sha256: and 64 lowercase hex digits");
-                }
-                digests[at] = (byte) (high << 4 | low);
-            }
-        }
-
-        /** Digest's own rule, lower case only, without its regular expression (one call per chunk). */
-        private static int lowerHex(char c) {
-            return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+            System.arraycopy(e.digest, 0, digests, count * DIGEST_BYTES, DIGEST_BYTES);
         }
 
         private long innerOffset(int i) {

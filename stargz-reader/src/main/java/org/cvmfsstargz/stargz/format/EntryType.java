@@ -41,6 +41,23 @@ public enum EntryType {
         return Optional.empty();
     }
 
+    /** The type spelled {@code text[from, from + length)}, or null: the parser's check, without a String. */
+    static EntryType fromTocName(char[] text, int from, int length) {
+        for (EntryType type : VALUES) {
+            String name = type.tocName;
+            if (name.length() == length) {
+                int i = 0;
+                while (i < length && name.charAt(i) == text[from + i]) {
+                    i++;
+                }
+                if (i == length) {
+                    return type;
+                }
+            }
+        }
+        return null;
+    }
+
     static EntryType ofOrdinal(int ordinal) {
         return VALUES[ordinal];
     }

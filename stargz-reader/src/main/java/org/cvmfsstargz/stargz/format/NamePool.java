@@ -24,6 +24,11 @@ final class NamePool {
         return starts.length - 1;
     }
 
+    /** The heap its arrays take, headers included. */
+    long retainedBytes() {
+        return Toc.arrayBytes(bytes.length, 1) + Toc.arrayBytes(starts.length, 4);
+    }
+
     String string(int id) {
         return new String(bytes, starts[id], length(id), StandardCharsets.UTF_8);
     }
@@ -58,11 +63,16 @@ final class NamePool {
 
         /** The id of {@code utf8}'s content, added if new. */
         int intern(byte[] utf8) {
-            int slot = slotOf(utf8);
+            return intern(utf8, 0, utf8.length);
+        }
+
+        /** The id of the content of {@code b[from, to)}, added if new. */
+        int intern(byte[] b, int from, int to) {
+            int slot = slotOf(b, from, to);
             if (table[slot] != 0) {
                 return table[slot] - 1;
             }
-            int id = append(utf8);
+            int id = append(b, from, to);
             table[slot] = id + 1;
             if (count * 2 > table.length) {
                 rehash(table.length * 2);
@@ -72,15 +82,15 @@ final class NamePool {
 
         /** The id of {@code utf8}'s content, or -1 if it was never interned. */
         int find(byte[] utf8) {
-            return table[slotOf(utf8)] - 1;
+            return table[slotOf(utf8, 0, utf8.length)] - 1;
         }
 
-        /** The slot holding {@code utf8}'s id, or the free slot where it belongs. */
-        private int slotOf(byte[] utf8) {
+        /** The slot holding the id of {@code b[from, to)}'s content, or the free slot where it belongs. */
+        private int slotOf(byte[] b, int from, int to) {
             int mask = table.length - 1;
-            int slot = mix(NamePool.hash(utf8, 0, utf8.length)) & mask;
+            int slot = mix(NamePool.hash(b, from, to)) & mask;
             for (int id; (id = table[slot] - 1) >= 0; slot = (slot + 1) & mask) {
-                if (Arrays.equals(bytes, starts[id], starts[id] + lengthOf(id), utf8, 0, utf8.length)) {
+                if (Arrays.equals(bytes, starts[id], starts[id] + lengthOf(id), b, from, to)) {
                     return slot;
                 }
             }
@@ -110,16 +120,17 @@ final class NamePool {
             return (id + 1 < count ? starts[id + 1] : used) - starts[id];
         }
 
-        private int append(byte[] utf8) {
-            if (used + utf8.length > bytes.length) {
-                bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, used + utf8.length));
+        private int append(byte[] b, int from, int to) {
+            int n = to - from;
+            if (used + n > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, used + n));
             }
-            System.arraycopy(utf8, 0, bytes, used, utf8.length);
+            System.arraycopy(b, from, bytes, used, n);
             if (count + 1 >= starts.length) {
                 starts = Arrays.copyOf(starts, starts.length * 2);
             }
             starts[count] = used;
-            used += utf8.length;
+            used += n;
             return count++;
         }
 

@@ -62,6 +62,25 @@ final class Nodes {
         return parents.length;
     }
 
+    /**
+     * About the heap this index takes: its arrays and name pools exactly, the few shared
+     * attribute records and extended attributes estimated.
+     */
+    long retainedBytes() {
+        int n = parents.length;
+        long arrays = 5 * Toc.arrayBytes(n, 4) + Toc.arrayBytes(n, 1) + 2 * Toc.arrayBytes(n, 8)
+                + 2 * Toc.arrayBytes(n + 1, 4) + Toc.arrayBytes(children.length, 4) + Toc.arrayBytes(table.length, 4)
+                + Toc.arrayBytes(devices.length, 8) + Toc.arrayBytes(attributes.length, 4);
+        long attributeRecords = attributes.length * 96L;
+        long xattrBytes = 0;
+        for (Map<String, byte[]> values : xattrs.values()) {
+            for (Map.Entry<String, byte[]> value : values.entrySet()) {
+                xattrBytes += 96 + value.getKey().length() + Toc.arrayBytes(value.getValue().length, 1);
+            }
+        }
+        return arrays + attributeRecords + xattrBytes + names.retainedBytes() + linkTargets.retainedBytes();
+    }
+
     EntryType type(int node) {
         return EntryType.ofOrdinal(types[node]);
     }
@@ -118,6 +137,8 @@ final class Nodes {
         private int[] table = new int[1 << 10];
         private final List<Attributes> attributeList = new ArrayList<>();
         private final Map<Attributes, Integer> attributeIds = new HashMap<>();
+        private Attributes lastAttributes;
+        private int lastAttributeId;
         private final List<Long> devices = new ArrayList<>();
         private final Map<Integer, Map<String, byte[]>> xattrs = new HashMap<>();
 
@@ -269,10 +290,18 @@ final class Nodes {
         }
 
         private int attributeId(Attributes attrs) {
-            return attributeIds.computeIfAbsent(attrs, a -> {
-                attributeList.add(a);
-                return attributeList.size() - 1;
-            });
+            if (attrs == lastAttributes) { // the builder hands the same record to consecutive entries
+                return lastAttributeId;
+            }
+            Integer id = attributeIds.get(attrs);
+            if (id == null) {
+                id = attributeList.size();
+                attributeList.add(attrs);
+                attributeIds.put(attrs, id);
+            }
+            lastAttributes = attrs;
+            lastAttributeId = id;
+            return id;
         }
 
         private void grow() {

@@ -10,6 +10,8 @@ import java.util.Map;
 final class RawEntry {
     int index;
     String name;
+    /** The entry's type; null if the key is absent or names no type, then {@link #type} has its text. */
+    EntryType entryType;
     String type;
     long size;
     long modTime;
@@ -26,11 +28,16 @@ final class RawEntry {
     long devMajor;
     long devMinor;
     Map<String, byte[]> xattrs;
-    String chunkDigest;
+    /** {@code chunkDigest} decoded: valid when {@link #hasDigest}; refilled, never replaced. */
+    final byte[] digest = new byte[32];
+    boolean hasDigest;
+    /** The {@code chunkDigest} text, kept only when it is not {@code sha256:} and 64 lowercase hex digits. */
+    String badDigest;
 
     void reset(int entryIndex) {
         index = entryIndex;
         name = null;
+        entryType = null;
         type = null;
         size = 0;
         modTime = 0;
@@ -47,7 +54,8 @@ final class RawEntry {
         devMajor = 0;
         devMinor = 0;
         xattrs = null;
-        chunkDigest = null;
+        hasDigest = false;
+        badDigest = null;
     }
 
     /** The entry's name for a message: its TOC name, or its position if the name is not known yet. */

@@ -57,6 +57,19 @@ public final class Toc {
         return chunks.count();
     }
 
+    /**
+     * About how many bytes of heap this index holds (its arrays exactly, its few small objects
+     * estimated): what keeping it costs, for a caller that bounds how many it keeps.
+     */
+    public long retainedBytes() {
+        return nodes.retainedBytes() + chunks.retainedBytes() + 64;
+    }
+
+    /** The heap an array of {@code length} elements of {@code width} bytes takes: a 16-byte header, 8-byte aligned. */
+    static long arrayBytes(int length, int width) {
+        return (16 + (long) length * width + 7) & ~7L;
+    }
+
     public TocEntry root() {
         return entry(Nodes.ROOT);
     }

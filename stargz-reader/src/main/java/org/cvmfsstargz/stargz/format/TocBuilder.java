@@ -8,11 +8,10 @@ import static org.cvmfsstargz.stargz.format.CorruptLayerException.Reason.MALFORM
 import static org.cvmfsstargz.stargz.format.CorruptLayerException.Reason.OFFSET_OUT_OF_BLOB;
 import static org.cvmfsstargz.stargz.format.CorruptLayerException.Reason.TOC_TOO_LARGE;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -32,10 +31,13 @@ final class TocBuilder {
     private final ChunkTable.Builder chunks;
     private final HardLinks hardLinks = new HardLinks();
     private final BitSet definedDirectories = new BitSet();
-    private final Map<Long, String> userNames = new HashMap<>();
-    private final Map<Long, String> groupNames = new HashMap<>();
+    private final OwnerNames users = new OwnerNames();
+    private final OwnerNames groups = new OwnerNames();
+    private Attributes lastAttributes;
     private int entries;
-    private byte[][] cachedParentPath = new byte[0][];
+    /** The name being added, split in place; and the directory part of the last name whose parent was looked up. */
+    private final TocPaths.Split path = new TocPaths.Split();
+    private final TocPaths.Split cachedParentPath = new TocPaths.Split();
     private int cachedParent = Nodes.ROOT;
     private Prefetch prefetch = new Prefetch.Unmarked();
 
@@ -52,8 +54,11 @@ final class TocBuilder {
         if (++entries > limits.maxEntries()) {
             throw new CorruptLayerException(TOC_TOO_LARGE, "more than " + limits.maxEntries() + " entries");
         }
-        EntryType type = EntryType.fromTocName(e.type).orElseThrow(() -> CorruptLayerException.forEntry(MALFORMED_TOC,
-                e.label(), "unknown type '" + CorruptLayerException.printable(String.valueOf(e.type)) + "'"));
+        EntryType type = e.entryType;
+        if (type == null) {
+            throw CorruptLayerException.forEntry(MALFORMED_TOC, e.label(), "unknown type '"
+                    + CorruptLayerException.printable(String.valueOf(e.type)) + "'");
+        }
         if (type == EntryType.CHUNK) {
             chunks.addChunk(e);
             return;
@@ -63,13 +68,14 @@ final class TocBuilder {
             throw CorruptLayerException.forEntry(INVALID_NAME, e.label(), "entry without a name");
         }
         Attributes attrs = attributes(e);
-        byte[][] path = TocPaths.segments(e.name, limits.maxPathBytes(), e.name);
-        if (path.length == 0) {
+        path.fill(e.name, limits.maxPathBytes(), e.name);
+        if (path.count() == 0) {
             defineRoot(e, type, attrs);
             return;
         }
-        int parent = parentOf(path, e.name);
-        int nameId = nodes.names.intern(path[path.length - 1]);
+        int parent = parentOf(e.name);
+        int last = path.count() - 1;
+        int nameId = nodes.names.intern(path.bytes(), path.start(last), path.end(last));
         int existing = nodes.find(parent, nameId);
         if (existing != Nodes.NONE) {
             redefine(existing, e, type, attrs);
@@ -77,8 +83,8 @@ final class TocBuilder {
         }
         int node = nodes.add(parent, nameId, type, attrs, e.modTime, chunks.count());
         describe(node, e, type);
-        if (path.length == 1 && type == EntryType.REG) {
-            landmark(e, new String(path[0], StandardCharsets.UTF_8));
+        if (path.count() == 1 && type == EntryType.REG) {
+            landmark(e, path.segmentString(0));
         }
     }
 
@@ -177,15 +183,15 @@ final class TocBuilder {
         }
     }
 
-    /** The directory holding {@code path}, creating implied directories on the way. */
-    private int parentOf(byte[][] path, String name) throws CorruptLayerException {
-        int depth = path.length - 1;
-        if (sameDirectory(path, depth)) {
+    /** The directory holding the split {@link #path}, creating implied directories on the way. */
+    private int parentOf(String name) throws CorruptLayerException {
+        int depth = path.count() - 1;
+        if (sameDirectory(depth)) {
             return cachedParent; // entries come in tar order: siblings follow each other
         }
         int directory = Nodes.ROOT;
         for (int i = 0; i < depth; i++) {
-            int nameId = nodes.names.intern(path[i]);
+            int nameId = nodes.names.intern(path.bytes(), path.start(i), path.end(i));
             int child = nodes.find(directory, nameId);
             if (child == Nodes.NONE) {
                 child = nodes.add(directory, nameId, EntryType.DIR, Attributes.IMPLIED_DIRECTORY, 0, chunks.count());
@@ -195,37 +201,65 @@ final class TocBuilder {
             }
             directory = child;
         }
-        cachedParentPath = Arrays.copyOf(path, depth);
+        cachedParentPath.copyPrefix(path, depth);
         cachedParent = directory;
         return directory;
     }
 
-    private boolean sameDirectory(byte[][] path, int depth) {
-        if (depth != cachedParentPath.length) {
+    private boolean sameDirectory(int depth) {
+        if (depth != cachedParentPath.count()) {
             return false;
         }
         for (int i = depth - 1; i >= 0; i--) {
-            if (!Arrays.equals(path[i], cachedParentPath[i])) {
+            if (!path.sameSegment(i, cachedParentPath, i)) {
                 return false;
             }
         }
         return true;
     }
 
-    /** Mode, ids and names, with names carried forward by id as the reference writer omits repeats. */
+    /**
+     * Mode, ids and names, with names carried forward by id as the reference writer omits repeats.
+     * Consecutive entries mostly share them, so the previous record is reused when it matches.
+     */
     private Attributes attributes(RawEntry e) throws CorruptLayerException {
         if (e.mode < 0 || e.mode > MAX_MODE || e.uid < 0 || e.uid > MAX_ID || e.gid < 0 || e.gid > MAX_ID) {
             throw CorruptLayerException.forEntry(ABSURD_SIZE, e.label(), "mode, uid or gid out of range");
         }
-        return new Attributes((int) e.mode, e.uid, e.gid, carried(userNames, e.uid, e.userName),
-                carried(groupNames, e.gid, e.groupName));
+        String user = users.carried(e.uid, e.userName);
+        String group = groups.carried(e.gid, e.groupName);
+        Attributes last = lastAttributes;
+        if (last != null && last.mode() == e.mode && last.uid() == e.uid && last.gid() == e.gid
+                && Objects.equals(last.userName().orElse(null), user)
+                && Objects.equals(last.groupName().orElse(null), group)) {
+            return last;
+        }
+        lastAttributes = new Attributes((int) e.mode, e.uid, e.gid, Optional.ofNullable(user),
+                Optional.ofNullable(group));
+        return lastAttributes;
     }
 
-    private static Optional<String> carried(Map<Long, String> seen, long id, String name) {
-        if (name != null && !name.isEmpty()) {
-            seen.put(id, name);
-            return Optional.of(name);
+    /** Owner names by id as seen so far; remembers the last lookup, since ids repeat entry after entry. */
+    private static final class OwnerNames {
+        private final Map<Long, String> seen = new HashMap<>();
+        private long lastId = -1;
+        private String lastName;
+
+        /** {@code name} if the entry gives one (and remembered for {@code id}), else the one seen before. */
+        String carried(long id, String name) {
+            if (name != null && !name.isEmpty()) {
+                if (id != lastId || !name.equals(lastName)) {
+                    seen.put(id, name);
+                    lastId = id;
+                    lastName = name;
+                }
+                return name;
+            }
+            if (id != lastId) {
+                lastId = id;
+                lastName = seen.get(id);
+            }
+            return lastName;
         }
-        return Optional.ofNullable(seen.get(id));
     }
 }

@@ -41,6 +41,10 @@ final class TocJsonParser {
                     .build())
             .build();
 
+    private static final String SHA256 = "sha256:";
+    /** Where {@code 2006-01-02T15:04:05Z} has digits. */
+    private static final int[] DIGIT_POSITIONS = {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18};
+
     private final TocBuilder builder;
     private final int maxXattrBytes;
     private final RawEntry raw = new RawEntry();
@@ -118,9 +122,9 @@ final class TocJsonParser {
             }
             switch (field) {
                 case "name" -> raw.name = text(p, field);
-                case "type" -> raw.type = text(p, field);
+                case "type" -> type(p);
                 case "size" -> raw.size = integer(p, field, raw.label());
-                case "modtime" -> raw.modTime = time(text(p, field));
+                case "modtime" -> raw.modTime = time(p);
                 case "linkName" -> raw.linkName = text(p, field);
                 case "mode" -> raw.mode = integer(p, field, raw.label());
                 case "uid" -> raw.uid = integer(p, field, raw.label());
@@ -131,12 +135,57 @@ final class TocJsonParser {
                 case "innerOffset" -> raw.innerOffset = integer(p, field, raw.label());
                 case "chunkOffset" -> raw.chunkOffset = integer(p, field, raw.label());
                 case "chunkSize" -> raw.chunkSize = integer(p, field, raw.label());
-                case "chunkDigest" -> raw.chunkDigest = text(p, field);
+                case "chunkDigest" -> chunkDigest(p);
                 case "devMajor" -> raw.devMajor = integer(p, field, raw.label());
                 case "devMinor" -> raw.devMinor = integer(p, field, raw.label());
                 case "xattrs" -> raw.xattrs = xattrs(p);
                 default -> p.skipChildren(); // "digest" (whole file, unused), "NumLink", anything newer
             }
+        }
+    }
+
+    /*
+     * type, chunkDigest and modtime come once per entry and are read from the parser's character
+     * buffer: no String per value (a large TOC has hundreds of thousands of entries).
+     */
+
+    private void type(JsonParser p) throws IOException, CorruptLayerException {
+        requireString(p, "type");
+        raw.entryType = EntryType.fromTocName(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+        raw.type = raw.entryType == null ? p.getText() : null;
+    }
+
+    /** {@code sha256:} and 64 lowercase hex digits into {@link RawEntry#digest}; "" means none. */
+    private void chunkDigest(JsonParser p) throws IOException, CorruptLayerException {
+        requireString(p, "chunkDigest");
+        char[] text = p.getTextCharacters();
+        int from = p.getTextOffset();
+        int length = p.getTextLength();
+        if (length == 0) {
+            return;
+        }
+        boolean valid = length == SHA256.length() + 64;
+        for (int i = 0; valid && i < SHA256.length(); i++) {
+            valid = text[from + i] == SHA256.charAt(i);
+        }
+        for (int i = 0, at = from + SHA256.length(); valid && i < 32; i++, at += 2) {
+            int high = lowerHex(text[at]);
+            int low = lowerHex(text[at + 1]);
+            valid = (high | low) >= 0;
+            raw.digest[i] = (byte) (high << 4 | low);
+        }
+        raw.hasDigest = valid;
+        raw.badDigest = valid ? null : p.getText();
+    }
+
+    /** Digest's own rule, lower case only, without its regular expression. */
+    private static int lowerHex(char c) {
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    }
+
+    private void requireString(JsonParser p, String field) throws CorruptLayerException {
+        if (p.currentToken() != JsonToken.VALUE_STRING) {
+            throw CorruptLayerException.forEntry(MALFORMED_TOC, raw.label(), "'" + field + "' is not a string");
         }
     }
 
@@ -159,40 +208,44 @@ final class TocJsonParser {
      * epoch. Its own form, {@code 2006-01-02T15:04:05Z}, is parsed by hand: java.time's general
      * parser costs several microseconds an entry, a second or more on a large TOC.
      */
-    private long time(String text) throws CorruptLayerException {
-        if (text.isEmpty()) {
+    private long time(JsonParser p) throws IOException, CorruptLayerException {
+        requireString(p, "modtime");
+        char[] t = p.getTextCharacters();
+        int at = p.getTextOffset();
+        int length = p.getTextLength();
+        if (length == 0) {
             return 0;
         }
         try {
-            if (isPlainUtc(text)) {
-                LocalDate date = LocalDate.of(digits(text, 0, 4), digits(text, 5, 2), digits(text, 8, 2));
-                LocalTime time = LocalTime.of(digits(text, 11, 2), digits(text, 14, 2), digits(text, 17, 2));
+            if (isPlainUtc(t, at, length)) {
+                LocalDate date = LocalDate.of(digits(t, at, 4), digits(t, at + 5, 2), digits(t, at + 8, 2));
+                LocalTime time = LocalTime.of(digits(t, at + 11, 2), digits(t, at + 14, 2), digits(t, at + 17, 2));
                 return date.toEpochDay() * 86_400 + time.toSecondOfDay();
             }
-            return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toEpochSecond();
+            return OffsetDateTime.parse(p.getText(), DateTimeFormatter.ISO_OFFSET_DATE_TIME).toEpochSecond();
         } catch (DateTimeException e) {
             throw CorruptLayerException.forEntry(MALFORMED_TOC, raw.label(), "modtime '"
-                    + CorruptLayerException.printable(text) + "' is not an RFC 3339 time");
+                    + CorruptLayerException.printable(p.getText()) + "' is not an RFC 3339 time");
         }
     }
 
-    private static boolean isPlainUtc(String t) {
-        if (t.length() != 20 || t.charAt(4) != '-' || t.charAt(7) != '-' || t.charAt(10) != 'T' || t.charAt(13) != ':'
-                || t.charAt(16) != ':' || t.charAt(19) != 'Z') {
+    private static boolean isPlainUtc(char[] t, int at, int length) {
+        if (length != 20 || t[at + 4] != '-' || t[at + 7] != '-' || t[at + 10] != 'T' || t[at + 13] != ':'
+                || t[at + 16] != ':' || t[at + 19] != 'Z') {
             return false;
         }
-        for (int i : new int[] {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18}) {
-            if (t.charAt(i) < '0' || t.charAt(i) > '9') {
+        for (int i : DIGIT_POSITIONS) {
+            if (t[at + i] < '0' || t[at + i] > '9') {
                 return false;
             }
         }
         return true;
     }
 
-    private static int digits(String text, int from, int count) {
+    private static int digits(char[] text, int from, int count) {
         int value = 0;
         for (int i = from; i < from + count; i++) {
-            value = value * 10 + (text.charAt(i) - '0');
+            value = value * 10 + (text[i] - '0');
         }
         return value;
     }

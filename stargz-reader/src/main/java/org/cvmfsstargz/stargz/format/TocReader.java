@@ -19,10 +19,13 @@ import java.util.zip.GZIPInputStream;
  * into a {@link Toc}: gunzips it, takes the tar's first entry {@code stargz.index.json}, hashes its
  * exact bytes (the TOC digest; never a re-serialisation) and parses them as a stream.
  *
- * <p>When a TOC digest is expected (the {@code containerd.io/snapshot/stargz/toc.digest} label), the
- * JSON is hashed first and parsed only if it matches, so a tampered TOC is reported as such and
- * untrusted JSON never reaches the parser. Every limit of {@link TocLimits} is enforced before the
- * corresponding memory is spent. Thread-safe: holds only its limits.
+ * <p>The JSON is hashed as it is parsed, in one pass of gunzip: when a TOC digest is expected (the
+ * {@code containerd.io/snapshot/stargz/toc.digest} label) the index is returned only if the digest
+ * matches, and a TOC that does not match is reported as such even where it also fails to parse.
+ * The parser therefore sees JSON before it is known to be the one the manifest vouches for (as it
+ * must for a TOC fetched ahead of its label, see {@code TocPrefetcher}); what bounds a hostile TOC
+ * is that every limit of {@link TocLimits} is enforced before the corresponding memory is spent.
+ * Thread-safe: holds only its limits.
  */
 public final class TocReader {
     private static final int BUFFER = 64 << 10;
@@ -59,47 +62,41 @@ public final class TocReader {
             throw new CorruptLayerException(TOC_TOO_LARGE, "TOC section of " + section.length
                     + " bytes exceeds the limit of " + limits.maxTocBytes());
         }
-        if (expectedDigest.isPresent()) {
-            Digest actual = digest(section);
-            if (!actual.equals(expectedDigest.get())) {
-                throw new CorruptLayerException(TOC_DIGEST_MISMATCH, "the TOC JSON hashes to " + actual
-                        + ", the layer's toc.digest annotation says " + expectedDigest.get());
-            }
-            return parse(section, footer, null, actual);
-        }
         MessageDigest hasher = Digest.newHasher();
-        return parse(section, footer, hasher, null);
-    }
-
-    private Digest digest(byte[] section) throws CorruptLayerException {
-        MessageDigest hasher = Digest.newHasher();
-        try (InputStream gzip = gunzip(section)) {
-            TocTarEntry json = TocTarEntry.open(gzip, limits.maxTocBytes());
-            byte[] buffer = new byte[BUFFER];
-            for (int n; (n = json.read(buffer)) > 0;) {
-                hasher.update(buffer, 0, n);
-            }
-        } catch (IOException e) {
-            throw new CorruptLayerException(MALFORMED_TOC, "unreadable TOC data: " + e.getMessage(), e);
-        }
-        return Digest.of(hasher.digest());
-    }
-
-    /** Parses; hashes on the way when {@code hasher} is given, else {@code digest} is already known. */
-    private Toc parse(byte[] section, Footer footer, MessageDigest hasher, Digest digest) throws CorruptLayerException {
         TocBuilder builder = new TocBuilder(limits, footer.tocOffset());
+        CorruptLayerException refused = null;
         try (InputStream gzip = gunzip(section)) {
             TocTarEntry json = TocTarEntry.open(gzip, limits.maxTocBytes());
-            InputStream in = hasher == null ? json : new DigestInputStream(json, hasher);
-            new TocJsonParser(builder, limits.maxXattrBytes()).parse(in);
-            in.transferTo(OutputStream.nullOutputStream()); // the parser read to the end; nothing should be left
-            if (!json.exhausted()) {
-                throw new CorruptLayerException(MALFORMED_TOC, "the TOC JSON ended before its declared size");
+            InputStream in = new DigestInputStream(json, hasher);
+            try {
+                new TocJsonParser(builder, limits.maxXattrBytes()).parse(in);
+                in.transferTo(OutputStream.nullOutputStream()); // the parser read to the end; nothing should be left
+                if (!json.exhausted()) {
+                    throw new CorruptLayerException(MALFORMED_TOC, "the TOC JSON ended before its declared size");
+                }
+            } catch (CorruptLayerException e) {
+                if (expectedDigest.isEmpty()) {
+                    throw e;
+                }
+                refused = e; // a TOC that also fails its digest is reported as tampered, not as malformed
+                in.transferTo(OutputStream.nullOutputStream());
             }
         } catch (IOException e) {
             throw new CorruptLayerException(MALFORMED_TOC, "unreadable TOC data: " + e.getMessage(), e);
         }
-        return builder.build(hasher == null ? digest : Digest.of(hasher.digest()));
+        Digest actual = Digest.of(hasher.digest());
+        if (expectedDigest.isPresent() && !actual.equals(expectedDigest.get())) {
+            CorruptLayerException mismatch = new CorruptLayerException(TOC_DIGEST_MISMATCH, "the TOC JSON hashes to "
+                    + actual + ", the layer's toc.digest annotation says " + expectedDigest.get());
+            if (refused != null) {
+                mismatch.addSuppressed(refused);
+            }
+            throw mismatch;
+        }
+        if (refused != null) {
+            throw refused;
+        }
+        return builder.build(actual);
     }
 
     private static InputStream gunzip(byte[] section) throws IOException {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Objects;
 import org.cvmfsstargz.stargz.format.Digest;
+import org.cvmfsstargz.stargz.registry.BlobTail;
 import org.cvmfsstargz.stargz.registry.ByteRange;
 import org.cvmfsstargz.stargz.registry.ImageReference;
 import org.cvmfsstargz.stargz.registry.RegistryClient;
@@ -36,6 +37,30 @@ public final class RegistryBlobSource implements BlobSource {
             throws RegistryException {
         Objects.requireNonNull(client, "client");
         return new RegistryBlobSource(client, repository, digest, client.blobSize(repository, digest));
+    }
+
+    /**
+     * The blob {@code digest} of {@code repository}, opened by reading its last {@code tailLength}
+     * bytes, which also tell its size: one suffix-range GET where the registry answers those,
+     * else a HEAD and a ranged GET ({@link RegistryClient#readTail}). The read is told to
+     * {@code listener} as {@link FetchPurpose#TOC}.
+     *
+     * @throws IOException if the registry does not answer or does not have the blob; its cause is
+     *     the {@link RegistryException}
+     */
+    public static OpenedBlob openAtTail(RegistryClient client, ImageReference repository, Digest digest,
+            int tailLength, FetchListener listener) throws IOException {
+        Objects.requireNonNull(client, "client");
+        long started = System.nanoTime();
+        BlobTail tail;
+        try {
+            tail = client.readTail(repository, digest, tailLength);
+        } catch (RegistryException e) {
+            listener.fetchFailed(FetchPurpose.TOC);
+            throw new IOException(e.getMessage(), e);
+        }
+        listener.fetched(FetchPurpose.TOC, 1, tail.bytes().length, System.nanoTime() - started);
+        return new OpenedBlob(new RegistryBlobSource(client, repository, digest, tail.blobSize()), tail.bytes());
     }
 
     @Override

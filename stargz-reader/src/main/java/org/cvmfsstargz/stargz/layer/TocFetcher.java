@@ -1,7 +1,6 @@
 package org.cvmfsstargz.stargz.layer;
 
 import java.io.IOException;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.cvmfsstargz.stargz.format.CorruptLayerException;
@@ -13,12 +12,15 @@ import org.cvmfsstargz.stargz.registry.ByteRange;
 
 /**
  * Reads a layer's index from its blob: the tail (footer, and often the whole TOC with it), then
- * the rest of the TOC section if the tail did not hold it, then {@link TocReader}. Two requests at
- * most. Thread-safe: holds only its reader.
+ * the part of the TOC section before the tail if the tail did not hold it all (never the tail's
+ * bytes again), then {@link TocReader}. Two reads at most; {@link RegistryBlobSource#openAtTail}
+ * makes the first one size the blob too. {@link #fetchBytes} and {@link #parse} are the two halves,
+ * for a caller that fetches ahead of knowing the TOC digest ({@link TocPrefetcher}). Thread-safe:
+ * holds only its reader.
  */
 public final class TocFetcher {
     /** Read from the end of the blob first: small layers' TOCs fit, and one request is saved. */
-    static final int TAIL_BYTES = 64 << 10;
+    public static final int TAIL_BYTES = 64 << 10;
 
     private final TocReader reader;
 
@@ -32,7 +34,8 @@ public final class TocFetcher {
     }
 
     /**
-     * The verified index of the layer in {@code blob}.
+     * The verified index of the layer in {@code blob}, whose size is known: reads its tail, then
+     * as {@link #fetchBytes} and {@link #parse}.
      *
      * @param tocDigest the {@code toc.digest} annotation's value; empty only when verification is off
      * @param listener told of each read of the blob, as {@link FetchPurpose#TOC}
@@ -41,30 +44,57 @@ public final class TocFetcher {
      */
     public Toc fetch(BlobSource blob, Optional<Digest> tocDigest, FetchListener listener)
             throws IOException, CorruptLayerException {
+        int tailLength = (int) Math.min(blob.size(), TAIL_BYTES);
+        byte[] tail = tailLength == 0 ? new byte[0]
+                : readExactly(blob, new ByteRange(blob.size() - tailLength, tailLength), listener);
+        return parse(fetchBytes(new OpenedBlob(blob, tail), listener), tocDigest);
+    }
+
+    /**
+     * The footer and TOC section of {@code opened}: from its tail, plus one read of the section's
+     * bytes before the tail when the section starts earlier. Nothing is verified yet.
+     *
+     * @param listener told of the read of the blob, if one is needed, as {@link FetchPurpose#TOC}
+     * @throws CorruptLayerException if the blob is not (e)stargz, its footer is refused, or its TOC
+     *     section is over the reader's limit
+     * @throws IOException if the blob could not be read
+     */
+    public TocBytes fetchBytes(OpenedBlob opened, FetchListener listener) throws IOException, CorruptLayerException {
+        BlobSource blob = opened.blob();
         long size = blob.size();
-        int tailLength = (int) Math.min(size, TAIL_BYTES);
-        if (tailLength == 0) {
+        byte[] tail = opened.tail();
+        if (tail.length == 0) {
             throw new CorruptLayerException(CorruptLayerException.Reason.NOT_ESTARGZ, "the blob is empty");
         }
-        long tailStart = size - tailLength;
-        byte[] tail = readExactly(blob, new ByteRange(tailStart, tailLength), listener);
         Footer footer = Footer.parse(tail, size);
         long sectionLength = footer.tocLength(size);
         if (!reader.admitsSection(sectionLength) || sectionLength > Integer.MAX_VALUE - 8) {
             throw new CorruptLayerException(CorruptLayerException.Reason.TOC_TOO_LARGE, "TOC section of "
                     + sectionLength + " bytes in " + blob.describe() + " exceeds the configured limit");
         }
-        byte[] section;
-        if (footer.tocOffset() >= tailStart) {
-            int from = (int) (footer.tocOffset() - tailStart);
-            section = Arrays.copyOfRange(tail, from, from + (int) sectionLength);
-        } else {
-            section = readExactly(blob, new ByteRange(footer.tocOffset(), (int) sectionLength), listener);
+        long tailStart = size - tail.length;
+        byte[] section = new byte[(int) sectionLength];
+        int before = (int) Math.max(0, tailStart - footer.tocOffset()); // section bytes in front of the tail
+        if (before > 0) {
+            byte[] head = readExactly(blob, new ByteRange(footer.tocOffset(), before), listener);
+            System.arraycopy(head, 0, section, 0, before);
         }
-        return reader.read(section, footer, size, tocDigest);
+        int fromTail = (int) (footer.tocOffset() + before - tailStart);
+        System.arraycopy(tail, fromTail, section, before, section.length - before);
+        return new TocBytes(blob, footer, section);
     }
 
-    private static byte[] readExactly(BlobSource blob, ByteRange range, FetchListener listener) throws IOException {
+    /**
+     * The index in {@code bytes}, checked against {@code tocDigest} when given; with none, the
+     * digest computed while parsing is in {@link Toc#digest()}, for the caller to compare later.
+     *
+     * @throws CorruptLayerException if the TOC is malformed, does not match, or fails validation
+     */
+    public Toc parse(TocBytes bytes, Optional<Digest> tocDigest) throws CorruptLayerException {
+        return reader.read(bytes.section(), bytes.footer(), bytes.blob().size(), tocDigest);
+    }
+
+    static byte[] readExactly(BlobSource blob, ByteRange range, FetchListener listener) throws IOException {
         long started = System.nanoTime();
         byte[] bytes;
         try {

@@ -1,6 +1,9 @@
 /**
  * One layer's bytes, lazily: {@link org.cvmfsstargz.stargz.layer.TocFetcher} reads the verified
- * index from the blob's tail; {@link org.cvmfsstargz.stargz.layer.LayerReader} answers file reads
+ * index from the blob's tail (opened with one suffix-range read by {@link
+ * org.cvmfsstargz.stargz.layer.RegistryBlobSource#openAtTail}); {@link
+ * org.cvmfsstargz.stargz.layer.TocPrefetcher} fetches the indexes of an image's later layers ahead
+ * of their Prepare, bounded, and hands each out only to a caller whose TOC digest it matches; {@link org.cvmfsstargz.stargz.layer.LayerReader} answers file reads
  * chunk by chunk (cache first, then the blob in few ranges per {@link
  * org.cvmfsstargz.stargz.layer.FetchPlan}, one fetch per chunk however many readers wait, every
  * chunk verified before it is cached or served); {@link org.cvmfsstargz.stargz.layer.BackgroundFetch}

@@ -26,8 +26,9 @@ import org.slf4j.LoggerFactory;
  * ({@code Range: bytes=a-b,c-d}), at most {@value #MAX_RANGES_PER_REQUEST} per request; single-range
  * GETs, {@value #MAX_IN_FLIGHT} at a time on virtual threads, for registries that refuse
  * multi-range requests (GCS answers 400; learnt per registry host on first refusal, or forced by
- * {@link RegistryOptions#forceSingleRange()}); and each blob's storage redirect reused from
- * {@link BlobLocations} until it expires. Answers of every shape are read by {@link RangeAnswers}.
+ * {@link RegistryOptions#forceSingleRange()}); a blob's last bytes with its size in one suffix-range
+ * GET ({@code Range: bytes=-N}); and each blob's storage redirect reused from {@link BlobLocations}
+ * until it expires. Answers of every shape are read by {@link RangeAnswers} and {@link SuffixAnswers}.
  *
  * <p>Thread-safe.
  */
@@ -154,6 +155,41 @@ final class BlobRangeReader {
                 + String.join(",", spans(ranges));
         Map<String, String> headers = Map.of("Range", "bytes=" + String.join(",", spans(ranges)),
                 "Accept-Encoding", "identity");
+        return located(repository, digest, headers, what, response -> read(response, ranges, what));
+    }
+
+    /**
+     * The last {@code length} bytes of the blob (all of it if shorter) and its size, from one GET
+     * with a suffix range ({@code Range: bytes=-length}); empty if the server's answer cannot be
+     * read as that (it ignored the range and sends more, or does not say the blob's size; its
+     * body is abandoned, not downloaded) or refuses it (400, 416, 501).
+     */
+    Optional<BlobTail> tail(ImageReference repository, Digest digest, int length) throws RegistryException {
+        String what = "blob " + digest + " of " + repository.registry() + "/" + repository.repository()
+                + " last " + length + " bytes";
+        Map<String, String> headers = Map.of("Range", "bytes=-" + length, "Accept-Encoding", "identity");
+        try {
+            return located(repository, digest, headers, what, response -> {
+                try (InputStream body = response.body()) { // closing it unread drops the connection
+                    return SuffixAnswers.read(response.statusCode(), response.headers(), body, length);
+                }
+            });
+        } catch (RegistryException e) {
+            int status = e.status().orElse(0);
+            if (status == 400 || status == 416 || status == 501) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * A GET of the blob with {@code headers}, read by {@code reader}: at the blob's remembered
+     * storage URL if there is one (once; an expired one is dropped), else at the first endpoint
+     * that answers, remembering where it redirected to.
+     */
+    private <T> T located(ImageReference repository, Digest digest, Map<String, String> headers, String what,
+            RegistryTransport.BodyReader<T> reader) throws RegistryException {
         String key = BlobLocations.key(repository, digest);
         Optional<URI> stored = locations.get(key);
         if (stored.isPresent()) {
@@ -161,7 +197,7 @@ final class BlobRangeReader {
             RegistryTransport.Call direct = new RegistryTransport.Call("GET", stored.get(), headers, Optional.empty(),
                     Optional.empty(), what);
             try {
-                return transport.send(direct, response -> read(response, ranges, what));
+                return transport.send(direct, reader);
             } catch (RegistryException e) {
                 int status = e.status().orElse(0);
                 if (status != 401 && status != 403 && status != 404 && status != 410) {
@@ -178,7 +214,7 @@ final class BlobRangeReader {
                 if (!RegistryTransport.sameOrigin(response.uri(), call.uri())) {
                     locations.put(key, response.uri());
                 }
-                return read(response, ranges, what);
+                return reader.read(response);
             });
         });
     }

@@ -9,6 +9,8 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.cvmfsstargz.stargz.format.Digest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,8 +24,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Verification: manifests are checked against the digest they were pulled by, or the
  * {@code Docker-Content-Digest} the registry sends; {@link #readBlob} checks whole blobs;
- * {@link #openBlob}, {@link #readRange} and {@link #readRanges} return bytes as served, for the
- * caller to check.
+ * {@link #openBlob}, {@link #readRange}, {@link #readRanges} and {@link #readTail} return bytes as
+ * served, for the caller to check.
  *
  * <p>Thread-safe; share one per process. The caller closes it.
  */
@@ -38,6 +40,8 @@ public final class RegistryClient implements AutoCloseable {
     private final RegistryTransport transport;
     private final Endpoints endpoints;
     private final BlobRangeReader ranges;
+    /** Registry hosts whose answer to a suffix range was unusable: their tails are read after a HEAD. */
+    private final Set<String> ignoresSuffixRanges = ConcurrentHashMap.newKeySet();
 
     /** A client with {@code options}. */
     public RegistryClient(RegistryOptions options) {
@@ -132,6 +136,44 @@ public final class RegistryClient implements AutoCloseable {
     public List<byte[]> readRanges(ImageReference repository, Digest digest, List<ByteRange> ranges)
             throws RegistryException {
         return this.ranges.read(repository, digest, ranges);
+    }
+
+    /**
+     * The last {@code length} bytes of the blob (all of it if it is shorter) and its size, in one
+     * request where the registry answers a suffix range ({@code Range: bytes=-length}; Distribution,
+     * S3, GCS do): no HEAD to size the blob first. A registry whose answer cannot be used (it
+     * ignores the range and sends the whole blob, which is abandoned unread; it leaves the size
+     * out; it refuses the range) is asked as before, {@link #blobSize} then a ranged GET, and its
+     * host is remembered so that later tails skip the suffix attempt (Azure Blob storage, for one,
+     * documents only {@code bytes=start-} and {@code bytes=start-end}).
+     *
+     * @throws IllegalArgumentException if {@code length} is not positive
+     */
+    public BlobTail readTail(ImageReference repository, Digest digest, int length) throws RegistryException {
+        if (length <= 0) {
+            throw new IllegalArgumentException("length must be positive, got " + length);
+        }
+        String host = repository.registryHost();
+        boolean trySuffix = !ignoresSuffixRanges.contains(host);
+        if (trySuffix) {
+            Optional<BlobTail> tail = ranges.tail(repository, digest, length);
+            if (tail.isPresent()) {
+                return tail.get();
+            }
+        }
+        long size = blobSize(repository, digest);
+        // An empty blob answers any suffix range with 416: that says nothing about the host.
+        if (trySuffix && size > 0 && ignoresSuffixRanges.add(host)) {
+            LOG.info("registry does not answer suffix ranges usably, sizing blobs with HEAD from now on host={}",
+                    host);
+        }
+        int tailLength = (int) Math.min(size, length);
+        byte[] bytes = tailLength == 0 ? new byte[0] : readRange(repository, digest, size - tailLength, tailLength);
+        if (bytes.length != tailLength) {
+            throw new RegistryException(RegistryException.Kind.INVALID_CONTENT, blobWhat(repository, digest)
+                    + ": " + bytes.length + " bytes at the end of a blob said to have " + size);
+        }
+        return new BlobTail(size, bytes);
     }
 
     /**

@@ -5,7 +5,8 @@
  * streamed and ranged blob reads), and behind it: the mirrors tried before a registry
  * ({@code Endpoints}, with containerd's {@code ?ns=}); ranged reads that send several ranges per
  * GET, read every answer shape (multipart, coalesced, whole blob), fall back to one range per GET
- * where a registry refuses, and reuse a blob's presigned storage redirect ({@code BlobRangeReader},
+ * where a registry refuses, read a blob's tail and size in one suffix-range GET ({@code
+ * SuffixAnswers}; a whole blob sent instead is abandoned), and reuse a blob's presigned storage redirect ({@code BlobRangeReader},
  * {@code RangeAnswers}, {@code BlobLocations}); and the transport: plain-HTTP policy,
  * hand-followed redirects that never carry {@code Authorization} to another origin, Bearer and
  * Basic authentication with a token cache, per-host CA trust ({@code HostTrust}), retries with

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * of a synthetic 300,000-entry TOC shaped like a large image layer (deep paths, 8% directories,
  * 8% symlinks, the rest single-chunk files, a few chunked ones) and measures the heap it retains
  * as the difference in used heap after full collections, with the TOC section alive both times.
- * {@link #main} prints the figure.
+ * {@link #main} prints the figures, with the parse's time and allocation (argument: entries).
  */
 class TocMemoryTest {
     static final int ENTRIES = 300_000;
@@ -44,21 +44,31 @@ class TocMemoryTest {
         assertThat(toc.nameCount()).isGreaterThanOrEqualTo(ENTRIES * 95 / 100);
         assertThat(toc.lookup("usr/lib/pkg0123/sub4/module_353.py")).isPresent();
         assertThat(retained).as("retained heap: %d MiB", retained / MIB).isLessThan(80 * MIB);
+        assertThat(toc.retainedBytes()).as("the index's own estimate of its heap, measured %d", retained)
+                .isBetween(80L * ENTRIES, 200L * ENTRIES);
     }
 
     public static void main(String[] args) throws Exception {
         int entries = args.length > 0 ? Integer.parseInt(args[0]) : ENTRIES;
         Synthetic synthetic = synthetic(entries);
-        synthetic.read(); // warm-up: the timing below is of JIT-compiled code
+        for (int i = 0; i < 5; i++) {
+            synthetic.read(); // warm-up: the timing below is of JIT-compiled code
+        }
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean)
+                ManagementFactory.getThreadMXBean();
         long before = usedHeapAfterGc();
+        long allocatedBefore = threads.getCurrentThreadAllocatedBytes();
         long start = System.nanoTime();
         Toc toc = synthetic.read();
         long millis = (System.nanoTime() - start) / 1_000_000;
+        long allocated = threads.getCurrentThreadAllocatedBytes() - allocatedBefore;
         long retained = usedHeapAfterGc() - before;
         System.out.printf("%d TOC entries (%d names, %d chunks), JSON %.1f MiB, section %.1f MiB: parsed in %d ms,"
-                + " index retains %.1f MiB (%.0f bytes per entry)%n", entries, toc.nameCount(), toc.chunkCount(),
+                + " allocating %.1f MiB (%.0f bytes per entry); index retains %.1f MiB (%.0f bytes per entry),"
+                + " estimates %.1f MiB%n", entries, toc.nameCount(), toc.chunkCount(),
                 synthetic.jsonBytes() / (double) MIB, synthetic.section().length / (double) MIB, millis,
-                retained / (double) MIB, retained / (double) entries);
+                allocated / (double) MIB, allocated / (double) entries, retained / (double) MIB,
+                retained / (double) entries, toc.retainedBytes() / (double) MIB);
     }
 
     static long usedHeapAfterGc() throws InterruptedException {

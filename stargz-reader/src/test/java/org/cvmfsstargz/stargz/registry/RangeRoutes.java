@@ -14,7 +14,7 @@ import java.util.Optional;
 
 /**
  * Blob routes for {@link TestRegistry} that answer {@code Range} the ways real servers do: one
- * range as a 206 with {@code Content-Range} (or 416 past the end), several as chosen by a
+ * range (a suffix {@code -n} too) as a 206 with {@code Content-Range} (or 416 past the end), several as chosen by a
  * {@link Mode}. No {@code Range} gets the whole blob.
  */
 final class RangeRoutes {
@@ -66,10 +66,20 @@ final class RangeRoutes {
         }
     }
 
-    /** {@code bytes=a-b,c-d} as inclusive {@code [first, last]} pairs, clipped to the blob, unsatisfiable dropped. */
+    /**
+     * {@code bytes=a-b,c-d} as inclusive {@code [first, last]} pairs, clipped to the blob,
+     * unsatisfiable dropped; a suffix {@code -n} is the last n bytes, or the whole blob if shorter.
+     */
     private static List<long[]> satisfiable(String header, long size) {
         List<long[]> specs = new ArrayList<>();
         for (String spec : header.substring("bytes=".length()).split(",")) {
+            if (spec.trim().startsWith("-")) {
+                long suffix = Long.parseLong(spec.trim().substring(1));
+                if (suffix > 0 && size > 0) {
+                    specs.add(new long[] {Math.max(0, size - suffix), size - 1});
+                }
+                continue;
+            }
             String[] ends = spec.trim().split("-");
             long first = Long.parseLong(ends[0]);
             if (first < size) {

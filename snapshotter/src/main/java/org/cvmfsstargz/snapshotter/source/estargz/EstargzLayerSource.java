@@ -27,9 +27,12 @@ import org.cvmfsstargz.stargz.fuse.LayerFilesystem;
 import org.cvmfsstargz.stargz.fuse.LayerMount;
 import org.cvmfsstargz.stargz.layer.BackgroundFetch;
 import org.cvmfsstargz.stargz.layer.FetchListener;
+import org.cvmfsstargz.stargz.layer.LayerIndex;
 import org.cvmfsstargz.stargz.layer.LayerReader;
+import org.cvmfsstargz.stargz.layer.OpenedBlob;
 import org.cvmfsstargz.stargz.layer.RegistryBlobSource;
 import org.cvmfsstargz.stargz.layer.TocFetcher;
+import org.cvmfsstargz.stargz.layer.TocPrefetcher;
 import org.cvmfsstargz.stargz.registry.RegistryClient;
 import org.cvmfsstargz.stargz.registry.RegistryException;
 import org.slf4j.Logger;
@@ -62,16 +65,19 @@ public final class EstargzLayerSource implements LayerSource {
      * @param registry reads blobs; the source closes it
      * @param cache holds verified chunks; the source closes it
      * @param tocs reads and verifies a layer's index
+     * @param prefetcher fetches the TOCs of an image's later layers ahead of their Prepare, and
+     *     hands each layer's index to its mount; the source closes it
      * @param requireTocDigest refuse layers without the {@code toc.digest} label
      * @param fetch prefetch and background fetch settings
      * @param restoreWait how long a Mounts waits for a layer being restored after a restart
      */
-    public record Settings(RegistryClient registry, ChunkCache cache, TocFetcher tocs, boolean requireTocDigest,
-            BackgroundFetch.Options fetch, Duration restoreWait) {
+    public record Settings(RegistryClient registry, ChunkCache cache, TocFetcher tocs, TocPrefetcher prefetcher,
+            boolean requireTocDigest, BackgroundFetch.Options fetch, Duration restoreWait) {
         public Settings {
             Objects.requireNonNull(registry, "registry");
             Objects.requireNonNull(cache, "cache");
             Objects.requireNonNull(tocs, "tocs");
+            Objects.requireNonNull(prefetcher, "prefetcher");
             Objects.requireNonNull(fetch, "fetch");
             Objects.requireNonNull(restoreWait, "restoreWait");
         }
@@ -114,10 +120,10 @@ public final class EstargzLayerSource implements LayerSource {
             return noTocDigest();
         }
         try {
-            MountedLayer layer = mount(coordinates, request.contentDir());
+            MountedLayer layer = mount(coordinates, request.contentDir(), true);
             layers.put(request.snapshotDir(), CompletableFuture.completedFuture(layer));
             return new LayerClaim.Remote(NAME, Map.of());
-        } catch (CorruptLayerException | RegistryException | IOException e) {
+        } catch (CorruptLayerException | IOException e) {
             return declined(coordinates.toString(), e);
         }
     }
@@ -137,6 +143,8 @@ public final class EstargzLayerSource implements LayerSource {
             case RegistryException registry -> new LayerClaim.NotMine(e.getMessage(),
                     registry.kind() == RegistryException.Kind.NOT_FOUND
                             ? DeclineReason.NOT_PUBLISHED : DeclineReason.UNAVAILABLE);
+            // A blob source reports the registry's refusal as an IOException caused by it.
+            case IOException io when io.getCause() instanceof RegistryException registry -> declined(layer, registry);
             default -> new LayerClaim.NotMine(layer + ": " + e.getMessage(), DeclineReason.UNAVAILABLE);
         };
     }
@@ -162,7 +170,7 @@ public final class EstargzLayerSource implements LayerSource {
                 if (!(LayerCoordinates.parse(snapshot.labels()) instanceof LayerCoordinates.Parsed.Found found)) {
                     throw new IOException("its labels do not name an eStargz layer");
                 }
-                MountedLayer layer = mount(found.coordinates(), snapshot.contentDir());
+                MountedLayer layer = mount(found.coordinates(), snapshot.contentDir(), false);
                 if (!restoring.complete(layer)) { // released or closed meanwhile
                     layer.close();
                     return;
@@ -238,28 +246,71 @@ public final class EstargzLayerSource implements LayerSource {
                 break;
             }
         }
+        settings.prefetcher().close();
         settings.registry().close();
         settings.cache().close();
     }
 
-    private MountedLayer mount(LayerCoordinates coordinates, Path mountpoint)
-            throws IOException, CorruptLayerException, RegistryException {
+    /**
+     * Mounts the layer at {@code mountpoint}; with {@code fetchAhead} (a Prepare, not a restore,
+     * whose layers are all mounted at once anyway) it also starts fetching the TOCs of the layers
+     * above, once this layer's first read is answered: containerd prepares them one after another,
+     * and their fetches then overlap this layer's parse and mount without slowing its first request.
+     */
+    private MountedLayer mount(LayerCoordinates coordinates, Path mountpoint, boolean fetchAhead)
+            throws IOException, CorruptLayerException {
         long started = System.nanoTime();
-        RegistryBlobSource blob = RegistryBlobSource.open(settings.registry(), coordinates.repository(),
-                coordinates.layer());
-        long opened = System.nanoTime();
-        Toc toc = settings.tocs().fetch(blob, coordinates.tocDigest(), fetchListener);
+        long[] opened = {0};
+        Runnable afterOpen = () -> {
+            opened[0] = System.nanoTime();
+            if (fetchAhead) {
+                prefetchFollowing(coordinates);
+            }
+        };
+        LayerIndex index = settings.prefetcher().take(coordinates.toString(), loader(coordinates, afterOpen),
+                coordinates.tocDigest());
+        if (fetchAhead) {
+            prefetchFollowing(coordinates); // the TOC came prefetched, without the loader: nothing started yet
+        }
         long tocRead = System.nanoTime();
-        LayerReader reader = new LayerReader(toc, blob, settings.cache(), new LayerReader.Options(
+        Toc toc = index.toc();
+        LayerReader reader = new LayerReader(toc, index.blob(), settings.cache(), new LayerReader.Options(
                 coordinates.layer(), settings.requireTocDigest(), 16 << 20, 64 << 10, 256 << 10, 2, fetchListener));
-        LayerMount mount = LayerMount.mount(mountpoint, new LayerFilesystem(coordinates.layer(), toc, reader,
-                fuseListener));
+        LayerFilesystem filesystem = new LayerFilesystem(coordinates.layer(), toc, reader, fuseListener);
+        long built = System.nanoTime();
+        LayerMount mount = LayerMount.mount(mountpoint, filesystem);
         BackgroundFetch fetch = new BackgroundFetch(reader, settings.fetch(), backgroundPermits,
                 coordinates.layer().hex().substring(0, 12));
         fetch.start();
-        LOG.debug("mounted eStargz layer layer={} entries={} chunks={} size_ms={} toc_ms={} mount_ms={}", coordinates,
-                toc.nameCount(), toc.chunkCount(), (opened - started) / 1_000_000, (tocRead - opened) / 1_000_000,
-                (System.nanoTime() - tocRead) / 1_000_000);
+        // size_ms: the read that sized the blob and brought its tail; toc_ms: the rest of the TOC and its
+        // parse, or the wait for a prefetched one (prefetched=true, size_ms=0); mount_ms: the FUSE
+        // filesystem built from the TOC (fs_ms of it) and mounted.
+        long sized = opened[0] == 0 ? started : opened[0];
+        LOG.debug("mounted eStargz layer layer={} entries={} chunks={} prefetched={} size_ms={} toc_ms={} mount_ms={}"
+                + " fs_ms={}", coordinates, toc.nameCount(), toc.chunkCount(), index.prefetched(),
+                (sized - started) / 1_000_000, (tocRead - sized) / 1_000_000, (System.nanoTime() - tocRead) / 1_000_000,
+                (built - tocRead) / 1_000_000);
         return new MountedLayer(coordinates, mount, fetch);
+    }
+
+    /** Starts fetching the TOCs of the layers the labels list above {@code coordinates}; those held or in flight are skipped. */
+    private void prefetchFollowing(LayerCoordinates coordinates) {
+        settings.prefetcher().prefetch(coordinates.following().stream()
+                .map(digest -> new TocPrefetcher.Layer(coordinates.sibling(digest).toString(),
+                        loader(coordinates.sibling(digest), () -> { })))
+                .toList());
+    }
+
+    /**
+     * Reads the layer's footer and TOC section from its registry: its tail, which sizes the blob
+     * too, then the rest of the TOC if it is larger; runs {@code afterOpen} when the tail came.
+     */
+    private TocPrefetcher.Loader loader(LayerCoordinates coordinates, Runnable afterOpen) {
+        return () -> {
+            OpenedBlob blob = RegistryBlobSource.openAtTail(settings.registry(), coordinates.repository(),
+                    coordinates.layer(), TocFetcher.TAIL_BYTES, fetchListener);
+            afterOpen.run();
+            return settings.tocs().fetchBytes(blob, fetchListener);
+        };
     }
 }
