@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.cvmfsstargz.cvmfs.probe.DeadlineCalls;
 import org.cvmfsstargz.cvmfs.stats.RepositoryStats;
+import org.cvmfsstargz.cvmfs.whiteout.DiskPlanCache;
 import org.cvmfsstargz.snapshotter.config.Config;
 import org.cvmfsstargz.snapshotter.config.CvmfsConfig;
 import org.cvmfsstargz.snapshotter.config.DaemonConfig;
@@ -131,7 +132,7 @@ public final class Daemon implements AutoCloseable {
                 r -> new LayerDecisionMetrics(r.registry())).orElse(LayerDecisionListener.NONE);
         try {
             if (config.cvmfs().enabled()) {
-                sources.add(cvmfsSource(config.cvmfs(), registry));
+                sources.add(cvmfsSource(config.cvmfs(), config.daemon().root(), registry));
             }
             if (config.estargz().enabled()) {
                 sources.add(estargzSource(config, registry));
@@ -143,17 +144,25 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    private static CvmfsLayerSource cvmfsSource(CvmfsConfig config, Optional<DaemonRegistry> registry) {
+    private static CvmfsLayerSource cvmfsSource(CvmfsConfig config, Path root, Optional<DaemonRegistry> registry) {
         // One DeadlineCalls: a repository hung in a probe is not read for statistics, and the reverse.
         DeadlineCalls calls = new DeadlineCalls(Duration.ofMillis(config.probeTimeoutMs()));
-        CvmfsLayerSource source = CvmfsLayerSource.of(config, calls);
+        Path whiteouts = CvmfsConfig.whiteoutCacheDir(root);
+        DiskPlanCache plans;
+        try {
+            plans = DiskPlanCache.open(whiteouts, config.whiteoutCacheMaxEntries());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the whiteout plan cache " + whiteouts + ": " + e.getMessage(), e);
+        }
+        CvmfsLayerSource source = CvmfsLayerSource.of(config, calls, plans);
         registry.ifPresent(r -> {
             new CvmfsUnavailabilityMetrics(config.repositories(), source).bindTo(r.registry());
             r.registry().getPrometheusRegistry().register(
                     CvmfsRepositoryCollector.of(config.repositoryList(), new RepositoryStats(calls)));
         });
-        LOG.info("layer source cvmfs mountpoint={} repositories={} probe_timeout_ms={}",
-                config.mountpoint(), config.repositories(), config.probeTimeoutMs());
+        LOG.info("layer source cvmfs mountpoint={} repositories={} probe_timeout_ms={} whiteout_cache={}"
+                + " whiteout_cache_entries={}", config.mountpoint(), config.repositories(), config.probeTimeoutMs(),
+                config.whiteoutCacheMaxEntries() == 0 ? "off" : whiteouts, plans.size());
         return source;
     }
 
