@@ -41,6 +41,7 @@ import org.cvmfsstargz.snapshotter.source.LayerDecisionListener;
 import org.cvmfsstargz.snapshotter.source.LayerSource;
 import org.cvmfsstargz.snapshotter.source.LayerSourceChain;
 import org.cvmfsstargz.snapshotter.source.cvmfs.CvmfsLayerSource;
+import org.cvmfsstargz.snapshotter.source.cvmfs.CvmfsWarmUp;
 import org.cvmfsstargz.snapshotter.source.estargz.EstargzLayerSource;
 import org.cvmfsstargz.snapshotter.source.estargz.EstargzWarmUp;
 import org.cvmfsstargz.stargz.cache.ChunkCache;
@@ -121,6 +122,9 @@ public final class Daemon implements AutoCloseable {
         }
         if (config.estargz().enabled()) {
             EstargzWarmUp.start();
+        }
+        if (config.cvmfs().enabled()) {
+            CvmfsWarmUp.start(config.daemon().root());
         }
         return daemon;
     }
