@@ -5,10 +5,12 @@ import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * A small fast cache in front of a large slow one, normally a {@link MemoryChunkCache} in front of
- * a {@link DiskChunkCache}. {@code get} asks memory, then disk, copying a disk hit into memory;
- * {@code put} stores in both; a memory hit {@linkplain ChunkCache#touch touches} the disk entry so
- * that the disk's LRU order also reflects reads memory answered.
+ * The disk cache, with a small memory cache for what the disk cannot store: a {@link DiskChunkCache}
+ * and a {@link MemoryChunkCache}. Reads of chunks the disk holds go to the disk, by range ({@link
+ * #read}), where the kernel's page cache keeps what is read often; the heap holds no copy of them.
+ * {@code put} stores on disk, and in memory only a chunk the disk did not keep (larger than its
+ * bound, or a write that failed), so that it is still at hand for the next reads. A memory hit
+ * {@linkplain ChunkCache#touch touches} the disk entry, should it have one.
  *
  * <p>Stats add up the tiers' own: memory hits, disk hits, each tier's sizes and evictions; a miss
  * is a get that neither tier answered.
@@ -21,8 +23,8 @@ public final class TieredChunkCache implements ChunkCache {
     private final LongAdder misses = new LongAdder();
 
     /**
-     * @param memory the tier asked first, which disk hits are copied into
-     * @param disk the tier asked second
+     * @param memory the tier asked first, which holds what the disk does not
+     * @param disk the tier that holds every chunk it can
      */
     public TieredChunkCache(ChunkCache memory, ChunkCache disk) {
         this.memory = Objects.requireNonNull(memory, "memory");
@@ -37,15 +39,13 @@ public final class TieredChunkCache implements ChunkCache {
             return fromMemory;
         }
         Optional<byte[]> fromDisk = disk.get(key);
-        if (fromDisk.isPresent()) {
-            memory.put(key, fromDisk.get());
-            return fromDisk;
+        if (fromDisk.isEmpty()) {
+            misses.increment();
         }
-        misses.increment();
-        return Optional.empty();
+        return fromDisk;
     }
 
-    /** Memory, else a ranged read of the disk entry, which is not copied into memory: the page cache keeps it. */
+    /** Memory, else a ranged read of the disk entry. */
     @Override
     public boolean read(ChunkKey key, long from, byte[] dst, int dstOffset, int length) {
         if (memory.read(key, from, dst, dstOffset, length)) {
@@ -66,8 +66,10 @@ public final class TieredChunkCache implements ChunkCache {
 
     @Override
     public void put(ChunkKey key, byte[] verifiedBytes) {
-        memory.put(key, verifiedBytes);
         disk.put(key, verifiedBytes);
+        if (!disk.contains(key)) {
+            memory.put(key, verifiedBytes);
+        }
     }
 
     @Override
