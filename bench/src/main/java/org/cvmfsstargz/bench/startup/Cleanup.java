@@ -11,23 +11,23 @@ import java.util.Deque;
  *
  * <p>Thread-safe: the shutdown hook may run while the main thread is mid-run.
  */
-final class Cleanup implements AutoCloseable {
+public final class Cleanup implements AutoCloseable {
     /** Something to undo. */
     @FunctionalInterface
-    interface Action {
+    public interface Action {
         void run() throws Exception;
     }
 
     private final Deque<Action> actions = new ArrayDeque<>();
 
     /** Registers {@code action} to run at {@link #close()}; returns it, to {@link #done} it later. */
-    synchronized Action push(Action action) {
+    public synchronized Action push(Action action) {
         actions.push(action);
         return action;
     }
 
     /** Takes {@code action} off the list: its owner has run it. */
-    synchronized void done(Action action) {
+    public synchronized void done(Action action) {
         actions.remove(action);
     }
 
