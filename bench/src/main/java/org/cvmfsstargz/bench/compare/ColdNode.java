@@ -27,6 +27,8 @@ import org.cvmfsstargz.it.support.CriImageClient;
 final class ColdNode implements AutoCloseable {
     static final String SNAPSHOTTER = ContainerdProcess.SNAPSHOTTER;
     private static final Duration RUN_TIMEOUT = Duration.ofMinutes(20);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(60);
+    private static final String CONNECT_PROBE = "compare-bench-connect-probe";
     /** dash's {@code times}: {@code 0m0.010000s 0m0.002000s}, the shell's line, then its children's. */
     private static final Pattern TIMES = Pattern.compile("^(\\d+)m([\\d.]+)s (\\d+)m([\\d.]+)s$");
 
@@ -38,6 +40,7 @@ final class ColdNode implements AutoCloseable {
     private final Cleanup.Action stopSnapshotter;
     private final Cleanup.Action stopContainerd;
     private boolean stopped;
+    private int connectFailures;
 
     private ColdNode(Path dir, SnapshotterProcess snapshotter, ContainerdProcess containerd, CtrCommands ctr,
             Cleanup cleanup, Cleanup.Action stopSnapshotter, Cleanup.Action stopContainerd) {
@@ -73,7 +76,56 @@ final class ColdNode implements AutoCloseable {
         Cleanup.Action stopContainerd = cleanup.push(containerd::close);
         CtrCommands ctr = new CtrCommands(containerd.address(), containerdDir,
                 criRegistry.isPresent() ? CriImageClient.NAMESPACE : ContainerdProcess.NAMESPACE);
-        return new ColdNode(dir, snapshotter, containerd, ctr, cleanup, stopSnapshotter, stopContainerd);
+        ColdNode node = new ColdNode(dir, snapshotter, containerd, ctr, cleanup, stopSnapshotter, stopContainerd);
+        try {
+            node.connectFailures = node.connect();
+        } catch (IOException | RuntimeException e) {
+            System.err.println(node.diagnostics());
+            node.close();
+            throw e;
+        }
+        return node;
+    }
+
+    /**
+     * Makes containerd connect to the snapshotter before anything is timed, as on a node where
+     * containerd has long been connected: a {@code Prepare} of a probe key through containerd,
+     * retried until it succeeds, then its {@code Remove}. containerd 1.6 dials a proxy snapshotter
+     * when it starts and gives the connection about a second (grpc-go's first backoff step, no
+     * minimum connect timeout) to complete its HTTP/2 handshake; a snapshotter that misses it
+     * fails containerd's first call with UNAVAILABLE "timed out waiting for server handshake"
+     * until containerd redials. Returns how many probes failed so.
+     */
+    private int connect() throws IOException {
+        List<String> prepare = List.of("ctr", "snapshots", "--snapshotter", SNAPSHOTTER, "prepare", CONNECT_PROBE);
+        long deadline = System.nanoTime() + CONNECT_TIMEOUT.toNanos();
+        int failures = 0;
+        for (CtrCommands.Exit e = ctr.run(prepare, CONNECT_TIMEOUT); e.code() != 0; e = ctr.run(prepare,
+                CONNECT_TIMEOUT)) {
+            failures++;
+            if (System.nanoTime() > deadline) {
+                throw new IOException("containerd did not reach " + snapshotter.variant().label() + " within "
+                        + CONNECT_TIMEOUT + ": " + e.describe());
+            }
+            sleep(Duration.ofMillis(200));
+        }
+        ctr.run(List.of("ctr", "snapshots", "--snapshotter", SNAPSHOTTER, "rm", CONNECT_PROBE), CONNECT_TIMEOUT)
+                .orThrow();
+        return failures;
+    }
+
+    /** How many of containerd's first calls failed before it reached the snapshotter (see {@link #connect()}). */
+    int connectFailures() {
+        return connectFailures;
+    }
+
+    private static void sleep(Duration d) throws IOException {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
     }
 
     CtrCommands ctr() {

@@ -18,7 +18,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.cvmfsstargz.bench.BenchMain;
 import org.cvmfsstargz.bench.HostFacts;
 import org.cvmfsstargz.bench.compare.ImageBuild.Built;
@@ -72,13 +75,16 @@ public final class CompareBenchmark {
         Path tmp = Files.createTempDirectory(options.tmp(), "comparebench-");
         Cleanup cleanup = new Cleanup();
         CountDownLatch finished = new CountDownLatch(1);
+        AtomicReference<RunContext> running = new AtomicReference<>();
         Thread onExit = new Thread(() -> {
+            Optional.ofNullable(running.get()).ifPresent(RunContext::stop);
             cleanup.close();
             try {
                 finished.await(SHUTDOWN_WAIT.toMillis(), TimeUnit.MILLISECONDS); // main must stop writing under tmp
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            stopChildren();
             deleteQuietly(tmp);
         }, "compare-bench-cleanup");
         Runtime.getRuntime().addShutdownHook(onExit); // Ctrl-C must leave nothing running or mounted
@@ -92,6 +98,7 @@ public final class CompareBenchmark {
             ThrottledProxy slow = ThrottledProxy.start(proxy.hostPort(), options.latency(), options.bitsPerSecond());
             cleanup.push(slow::close);
             RunContext ctx = new RunContext(options, tmp, cleanup, proxy, slow, host.nproc());
+            running.set(ctx);
             options.notes().forEach(n -> ctx.progress("note: " + n));
 
             Set<String> convertedNow = new HashSet<>();
@@ -180,6 +187,26 @@ public final class CompareBenchmark {
         }
         if (!missing.isEmpty()) {
             throw new IllegalStateException("missing " + missing + ": install them with scripts/install-test-deps");
+        }
+    }
+
+    /**
+     * The last resort of Ctrl-C: every process this JVM started that still runs (one it was
+     * starting when the clean-up ran), stopped by PID: SIGTERM, then SIGKILL.
+     */
+    private static void stopChildren() {
+        for (ProcessHandle child : ProcessHandle.current().children().toList()) {
+            System.err.println("compare-bench: stopping leftover process " + child.pid() + " "
+                    + child.info().command().orElse(""));
+            child.destroy();
+            try {
+                child.onExit().get(10, TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                child.destroyForcibly();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                child.destroyForcibly();
+            }
         }
     }
 

@@ -60,6 +60,9 @@ final class CvmfsSection {
         List<CvmfsRun> samples = new ArrayList<>();
         for (int round = 1; round <= o.repeat(); round++) {
             for (Variant variant : RunContext.rotated(variants, round)) {
+                if (ctx.stopping()) {
+                    return samples;
+                }
                 String what = String.format(Locale.ROOT, "CVMFS %s, %s, round %d of %d", jdk.recipe().name(),
                         variant.label(), round, o.repeat());
                 ctx.progress(what);
@@ -104,7 +107,8 @@ final class CvmfsSection {
                         + " image's layers: %s did not take them from the layer tree; requests:%n%s", layerBytes,
                         variant.label(), String.join("\n", ctx.proxy().requests())));
             }
-            Usage usage = new Usage(node.snapshotter().cpu(), node.snapshotter().peakRss(), others, containerCpu, 0);
+            Usage usage = new Usage(node.snapshotter().cpu(), node.snapshotter().peakRss(), others, containerCpu,
+                    node.connectFailures(), 0);
             long blobs = ctx.proxy().totalBlobBytes();
             int exit = node.stop();
             return new CvmfsRun(variant.label(), round, Duration.ofNanos(pulled - begin),

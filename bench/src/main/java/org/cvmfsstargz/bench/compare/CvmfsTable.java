@@ -9,7 +9,7 @@ import org.cvmfsstargz.bench.startup.JsonObject;
 
 /** The CVMFS section's table (every sample, then medians and ratios) and JSON. Stateless. */
 final class CvmfsTable {
-    private static final String ROW = "%-12s %5s %7s %7s %11s %11s %8s %8s %9s %6s %4s%n";
+    private static final String ROW = "%-12s %5s %7s %7s %11s %11s %8s %8s %9s %6s %5s %4s%n";
 
     static final Summary<CvmfsRun> SUMMARY = new Summary<>(List.of(
             new Metric<CvmfsRun>("pull s", "pull_s", c -> c.pull().toNanos() / 1e9, 2),
@@ -24,15 +24,16 @@ final class CvmfsTable {
         out.println("CVMFS: CRI PullImage of the 6-layer JDK image with its layers in a local tree (DUCC's layout),"
                 + " then ctr run --rm of its workload");
         out.printf(Locale.ROOT, ROW, "variant", "round", "pull s", "run s", "layer", "all blob", "daemon", "daemon",
-                "container", "others", "exit");
-        out.printf(Locale.ROOT, ROW, "", "", "", "", "bytes", "bytes", "CPU s", "RSS MiB", "CPU s", "CPU %", "");
+                "container", "others", "conn", "exit");
+        out.printf(Locale.ROOT, ROW, "", "", "", "", "bytes", "bytes", "CPU s", "RSS MiB", "CPU s", "CPU %", "fails",
+                "");
         for (CvmfsRun c : runs) {
             out.printf(Locale.ROOT, ROW, c.variant(), c.round(), StartupTable.fixed(c.pull().toNanos()),
                     StartupTable.fixed(c.run().toNanos()), String.format(Locale.ROOT, "%,d", c.layerBlobBytes()),
                     String.format(Locale.ROOT, "%,d", c.blobBytes()), StartupTable.fixed(c.usage().daemonCpu().toNanos()),
                     String.format(Locale.ROOT, "%.0f", c.usage().peakRss() / 1048576.0),
                     c.usage().containerCpu().map(x -> StartupTable.fixed(x.toNanos())).orElse("-"),
-                    StartupTable.others(c.usage()), c.usage().exit());
+                    StartupTable.others(c.usage()), c.usage().connectFailures(), c.usage().exit());
         }
         out.println("(run s: from the end of the pull to the container's first output)");
         out.println();

@@ -2,8 +2,12 @@ package org.cvmfsstargz.bench.compare;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -18,13 +22,15 @@ import org.cvmfsstargz.bench.compare.ImageRecipe.LayerRecipe;
  * (files only: no maintainer scripts run), then what those scripts would have added that the
  * image needs: the recipe's links and files, and Python's byte code (Debian's
  * {@code py3compile} writes it at install time), compiled with the host's own Python of the same
- * version when it has one. Stateless.
+ * version when it has one. What this adds gets one fixed time, so a layer's bytes depend on its
+ * packages only (the base layer is the same blob in every image). Stateless.
  */
 final class DebianLayers {
     private static final int DOWNLOAD_BATCH = 40;
     private static final Duration DOWNLOAD_TIMEOUT = Duration.ofMinutes(30);
     private static final Duration STEP_TIMEOUT = Duration.ofMinutes(10);
     private static final List<String> PYTHON_DIRS = List.of("usr/lib/python3/dist-packages");
+    private static final FileTime SETTLED = FileTime.from(Instant.parse("2025-01-01T00:00:00Z"));
 
     private DebianLayers() {}
 
@@ -63,6 +69,8 @@ final class DebianLayers {
             Shell.ok(List.of("rm", "-rf", "--one-file-system", tree.toString()), STEP_TIMEOUT);
         }
         Files.createDirectories(tree);
+        // A second back: file systems store times coarser than the clock reads them.
+        FileTime begin = FileTime.from(Instant.now().minusSeconds(1));
         for (Deb d : debs) {
             Shell.ok(List.of("dpkg", "-x", debDir.resolve(d.fileName()).toString(), tree.toString()), STEP_TIMEOUT);
         }
@@ -80,9 +88,28 @@ final class DebianLayers {
         if (python.isPresent()) {
             compilePython(tree, python.get());
         }
-        try (Stream<Path> entries = Files.walk(tree)) {
-            return entries.count() - 1;
+        return settleTimes(tree, begin);
+    }
+
+    /**
+     * Gives everything made after {@code begin} (the files and links added here, byte code and
+     * its directories, directories whose listing changed) one fixed time, so the same packages
+     * always give the same layer bytes; what the packages hold keeps their own times, which the
+     * byte code was checked against. Returns the number of entries under {@code tree}.
+     */
+    private static long settleTimes(Path tree, FileTime begin) throws IOException {
+        List<Path> entries;
+        try (Stream<Path> walk = Files.walk(tree)) {
+            entries = walk.filter(p -> !p.equals(tree)).toList();
         }
+        for (Path p : entries) {
+            BasicFileAttributeView view = Files.getFileAttributeView(p, BasicFileAttributeView.class,
+                    LinkOption.NOFOLLOW_LINKS);
+            if (view.readAttributes().lastModifiedTime().compareTo(begin) >= 0) {
+                view.setTimes(SETTLED, SETTLED, null);
+            }
+        }
+        return entries.size();
     }
 
     /**

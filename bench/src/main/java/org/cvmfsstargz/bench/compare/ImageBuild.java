@@ -11,7 +11,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.cvmfsstargz.bench.compare.AptResolver.Deb;
 import org.cvmfsstargz.bench.compare.ImageFacts.LayerFacts;
 import org.cvmfsstargz.bench.compare.ImageRecipe.LayerRecipe;
@@ -29,7 +31,7 @@ import org.cvmfsstargz.bench.startup.DigestingOutputStream;
  */
 final class ImageBuild {
     /** Bumped when the build changes in a way that changes the bytes of an image. */
-    private static final String FORMAT = "compare-image-1";
+    private static final String FORMAT = "compare-image-2";
     private static final String ENV_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     private static final Instant CREATED = Instant.parse("2025-01-01T00:00:00Z");
 
@@ -58,6 +60,13 @@ final class ImageBuild {
     static Built buildOrReuse(ImageRecipe recipe, Path cache, Consumer<String> progress) throws IOException {
         long begin = System.nanoTime();
         List<List<Deb>> debs = AptResolver.resolve(recipe.layers(), cache.resolve("work"));
+        for (int i = 0; i < debs.size(); i++) {
+            if (debs.get(i).isEmpty()) {
+                throw new IOException(recipe.name() + ": layer " + (i + 1) + " (" + recipe.layers().get(i).name()
+                        + ") would be empty: a lower layer already brings " + recipe.layers().get(i).packages()
+                        + "; move them down the recipe");
+            }
+        }
         String key = key(recipe, debs);
         Path dir = cache.resolve("images").resolve(recipe.name() + "-" + key);
         Path layoutDir = dir.resolve("layout");
@@ -94,7 +103,24 @@ final class ImageBuild {
         ImageFacts built = new ImageFacts(key, layerFacts, Duration.ofNanos(System.nanoTime() - begin),
                 Optional.empty());
         built.store(dir);
+        pruneOthers(recipe, dir, progress);
         return new Built(recipe, key, image, built, false);
+    }
+
+    /**
+     * Deletes the recipe's images of other keys (older package versions, or an older build): only
+     * the newest is reused. The registry keeps their blobs; deleting the cache resets it too.
+     */
+    private static void pruneOthers(ImageRecipe recipe, Path keep, Consumer<String> progress) throws IOException {
+        List<Path> others;
+        try (Stream<Path> dirs = Files.list(keep.getParent())) {
+            others = dirs.filter(d -> !d.equals(keep) && d.getFileName().toString()
+                    .matches(Pattern.quote(recipe.name()) + "-[0-9a-f]{12}")).toList();
+        }
+        for (Path other : others) {
+            progress.accept(recipe.name() + ": deleting the outdated " + other);
+            Shell.ok(List.of("rm", "-rf", "--one-file-system", other.toString()), Duration.ofMinutes(10));
+        }
     }
 
     /** 12 hex digits of SHA-256 over the format, the recipe's layers and every resolved package version. */

@@ -36,28 +36,30 @@ final class ImageCatalog {
                     + " print('ready', sys.version.split()[0])\"", Pattern.compile("ready 3\\.\\d+\\.\\d+")));
 
     private static final ImageRecipe JDK_IMAGE = new ImageRecipe(JDK,
-            "a JDK with build tools: OpenJDK 17, Maven, Ant, libraries, in 6 layers",
+            "a JDK with build tools: OpenJDK 17, Maven, Ant, Gradle, Groovy, git, in 6 layers",
             List.of(BASE,
                     new LayerRecipe("jre", List.of("openjdk-17-jre-headless"),
                             Map.of("usr/bin/java", JAVA_HOME + "/bin/java"), Map.of()),
                     new LayerRecipe("jdk", List.of("openjdk-17-jdk-headless"),
                             Map.of("usr/bin/javac", JAVA_HOME + "/bin/javac", "usr/bin/jar", JAVA_HOME + "/bin/jar"),
                             Map.of()),
-                    new LayerRecipe("maven", List.of("maven")),
-                    new LayerRecipe("ant", List.of("ant", "ant-optional")),
-                    new LayerRecipe("libs", List.of("junit4", "libeclipse-jdt-core-java", "libcommons-lang3-java"))),
+                    new LayerRecipe("maven", List.of("maven", "ant", "ant-optional")),
+                    new LayerRecipe("gradle", List.of("gradle", "groovy")),
+                    new LayerRecipe("tools", List.of("git", "unzip", "junit4", "libeclipse-jdt-core-java",
+                            "libcommons-lang3-java"))),
             new Workload(JAVA_HOME + "/bin/java -version 2>&1",
                     Pattern.compile("(?s)openjdk version \"17\\..*")));
 
     private static final ImageRecipe COMPILERS = new ImageRecipe("compilers",
-            "compilers: GCC, G++, gfortran, CMake, Clang/LLVM 14, numpy and scipy, Boost headers",
+            "compilers: GCC, G++, gfortran, CMake, Clang/LLVM 14, numpy, scipy (with pythran, Boost headers)",
             List.of(BASE,
                     new LayerRecipe("toolchain", List.of("gcc", "g++", "libc6-dev", "gfortran", "make", "cmake")),
                     new LayerRecipe("llvm", List.of("clang", "llvm")),
-                    new LayerRecipe("numpy", List.of("python3-numpy", "python3-scipy"),
+                    new LayerRecipe("numpy", List.of("python3-numpy"),
                             Map.of(MULTIARCH + "libblas.so.3", "blas/libblas.so.3",
                                     MULTIARCH + "liblapack.so.3", "lapack/liblapack.so.3"), Map.of()),
-                    new LayerRecipe("boost", List.of("libboost1.74-dev"))),
+                    // scipy brings pythran, whose C++ needs the Boost headers (40,000 small files) and OpenBLAS.
+                    new LayerRecipe("scipy", List.of("python3-scipy"))),
             new Workload("cd /tmp && printf '#include <stdio.h>\\nint main(int c, char **v) {"
                     + " printf(\"hello, numpy %%s\\\\n\", v[1]); return 0; }\\n' > hello.c"
                     + " && clang -O2 -o hello hello.c"

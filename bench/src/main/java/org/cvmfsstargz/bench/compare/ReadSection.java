@@ -32,6 +32,9 @@ final class ReadSection {
         List<Read> samples = new ArrayList<>();
         for (int round = 1; round <= o.repeat(); round++) {
             for (Variant variant : RunContext.rotated(o.variants(), round)) {
+                if (ctx.stopping()) {
+                    return samples;
+                }
                 String what = String.format(Locale.ROOT, "whole-image read of %s, %s, round %d of %d",
                         jdk.recipe().name(), variant.label(), round, o.repeat());
                 ctx.progress(what);
@@ -93,7 +96,8 @@ final class ReadSection {
         long bytes = Long.parseLong(m.group(1));
         Duration time = Duration.ofNanos(Math.round((Double.parseDouble(m.group(3)) - Double.parseDouble(m.group(2)))
                 * 1e9));
-        Usage usage = new Usage(node.snapshotter().cpu(), node.snapshotter().peakRss(), others, containerCpu, 0);
+        Usage usage = new Usage(node.snapshotter().cpu(), node.snapshotter().peakRss(), others, containerCpu,
+                    node.connectFailures(), 0);
         return new Read(variant.label(), round, warm, time, bytes, ctx.proxy().totalBlobBytes(), usage);
     }
 }

@@ -9,7 +9,7 @@ import org.cvmfsstargz.bench.startup.JsonObject;
 
 /** The whole-image read's table (every pass, then medians and ratios) and JSON. Stateless. */
 final class ReadTable {
-    private static final String ROW = "%-12s %5s %-5s %8s %7s %15s %14s %8s %8s %9s %6s %4s%n";
+    private static final String ROW = "%-12s %5s %-5s %8s %7s %15s %14s %8s %8s %9s %6s %5s %4s%n";
 
     static final Summary<Read> SUMMARY = new Summary<>(List.of(
             new Metric<Read>("read s", "read_s", r -> r.time().toNanos() / 1e9, 2),
@@ -25,8 +25,9 @@ final class ReadTable {
         out.println("whole-image read of the JDK image: find /usr -type f -exec cat {} +, cold (fresh snapshotter,"
                 + " page cache dropped) then warm (a second container)");
         out.printf(Locale.ROOT, ROW, "variant", "round", "pass", "read s", "MB/s", "bytes read", "registry",
-                "daemon", "daemon", "container", "others", "exit");
-        out.printf(Locale.ROOT, ROW, "", "", "", "", "", "", "blob bytes", "CPU s", "RSS MiB", "CPU s", "CPU %", "");
+                "daemon", "daemon", "container", "others", "conn", "exit");
+        out.printf(Locale.ROOT, ROW, "", "", "", "", "", "", "blob bytes", "CPU s", "RSS MiB", "CPU s", "CPU %",
+                "fails", "");
         for (Read r : reads) {
             out.printf(Locale.ROOT, ROW, r.variant(), r.round(), r.pass(), StartupTable.fixed(r.time().toNanos()),
                     String.format(Locale.ROOT, "%.0f", r.mbPerSecond()), String.format(Locale.ROOT, "%,d",
@@ -34,7 +35,7 @@ final class ReadTable {
                     StartupTable.fixed(r.usage().daemonCpu().toNanos()),
                     String.format(Locale.ROOT, "%.0f", r.usage().peakRss() / 1048576.0),
                     r.usage().containerCpu().map(c -> StartupTable.fixed(c.toNanos())).orElse("-"),
-                    StartupTable.others(r.usage()), r.usage().exit());
+                    StartupTable.others(r.usage()), r.usage().connectFailures(), r.usage().exit());
         }
         out.println("(daemon CPU: from the snapshotter's exec to the end of the pass; peak RSS: after the pass)");
         out.println();

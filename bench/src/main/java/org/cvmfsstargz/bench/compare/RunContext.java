@@ -31,6 +31,7 @@ final class RunContext {
     private final int nproc;
     private final long begin = System.nanoTime();
     private final List<Failure> failures = new ArrayList<>();
+    private volatile boolean stopping;
     private int samples;
 
     RunContext(CompareOptions options, Path tmp, Cleanup cleanup, CountingProxy proxy, ThrottledProxy slow,
@@ -66,6 +67,15 @@ final class RunContext {
     /** The registry's {@code host:port} over {@code link}. */
     String hostPort(Link link) {
         return link == Link.SLOW ? slow.hostPort() : proxy.hostPort();
+    }
+
+    /** Ctrl-C: the sections start no further sample. */
+    void stop() {
+        stopping = true;
+    }
+
+    boolean stopping() {
+        return stopping;
     }
 
     /** A new, short directory for the next sample (Unix socket paths must stay under 108 bytes). */

@@ -15,12 +15,14 @@ final class Samples {
      * @param peakRss      its {@code VmHWM} at the end of the sample, bytes
      * @param othersShare  others' share of all processors during the timed part, if readable
      * @param containerCpu the container's CPU time, as its shell's {@code times} reported it
+     * @param connectFailures how many of containerd's first calls failed before it reached the
+     *                     snapshotter, before the timed part (see {@link ColdNode})
      * @param exit         the snapshotter's exit status on its stop signal
      */
     record Usage(Duration daemonCpu, long peakRss, Optional<Double> othersShare, Optional<Duration> containerCpu,
-            int exit) {
+            int connectFailures, int exit) {
         Usage withExit(int status) {
-            return new Usage(daemonCpu, peakRss, othersShare, containerCpu, status);
+            return new Usage(daemonCpu, peakRss, othersShare, containerCpu, connectFailures, status);
         }
     }
 

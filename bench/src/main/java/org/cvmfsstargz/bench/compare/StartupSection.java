@@ -33,6 +33,9 @@ final class StartupSection {
             for (Built image : images) {
                 for (Link link : o.links()) {
                     for (Variant variant : RunContext.rotated(o.variants(), round)) {
+                        if (ctx.stopping()) {
+                            return samples;
+                        }
                         String what = String.format(Locale.ROOT, "start-up %s over %s, %s, round %d of %d",
                                 image.recipe().name(), link.label(), variant.label(), round, o.repeat());
                         ctx.progress(what);
@@ -75,7 +78,8 @@ final class StartupSection {
                         + " many as the %,d bytes of eStargz layers: %s pulled the image whole, not lazily",
                         blobs, layers, variant.label()));
             }
-            Usage usage = new Usage(node.snapshotter().cpu(), node.snapshotter().peakRss(), others, containerCpu, 0);
+            Usage usage = new Usage(node.snapshotter().cpu(), node.snapshotter().peakRss(), others, containerCpu,
+                    node.connectFailures(), 0);
             int requests = ctx.proxy().requests().size();
             int exit = node.stop();
             return new StartUp(image.recipe().name(), link, variant.label(), round,

@@ -10,7 +10,7 @@ import org.cvmfsstargz.bench.startup.JsonObject;
 
 /** The start-up section's table (every sample, then medians and ratios) and JSON. Stateless. */
 final class StartupTable {
-    private static final String ROW = "%-10s %-9s %-12s %5s %7s %9s %14s %8s %8s %8s %9s %6s %4s%n";
+    private static final String ROW = "%-10s %-9s %-12s %5s %7s %9s %14s %8s %8s %8s %9s %6s %5s %4s%n";
 
     static final Summary<StartUp> SUMMARY = new Summary<>(List.of(
             new Metric<StartUp>("first output s", "first_output_s", s -> seconds(s.firstOutput().toNanos()), 2),
@@ -25,16 +25,17 @@ final class StartupTable {
     static void print(PrintStream out, List<StartUp> samples, List<String> variants, String baseline) {
         out.println("start-up: ctr-remote image rpull, then ctr run --rm of the workload; each sample cold");
         out.printf(Locale.ROOT, ROW, "image", "link", "variant", "round", "pull s", "first", "registry", "requests",
-                "daemon", "daemon", "container", "others", "exit");
+                "daemon", "daemon", "container", "others", "conn", "exit");
         out.printf(Locale.ROOT, ROW, "", "", "", "", "", "output s", "blob bytes", "", "CPU s", "RSS MiB", "CPU s",
-                "CPU %", "");
+                "CPU %", "fails", "");
         for (StartUp s : samples) {
             Usage u = s.usage();
             out.printf(Locale.ROOT, ROW, s.image(), s.link().option(), s.variant(), s.round(),
                     fixed(s.pull().toNanos()), fixed(s.firstOutput().toNanos()),
                     String.format(Locale.ROOT, "%,d", s.blobBytes()), s.requests(), fixed(u.daemonCpu().toNanos()),
                     String.format(Locale.ROOT, "%.0f", u.peakRss() / 1048576.0),
-                    u.containerCpu().map(c -> fixed(c.toNanos())).orElse("-"), others(u), u.exit());
+                    u.containerCpu().map(c -> fixed(c.toNanos())).orElse("-"), others(u), u.connectFailures(),
+                    u.exit());
         }
         out.println();
         SUMMARY.print(out, samples, variants, baseline);
@@ -50,7 +51,8 @@ final class StartupTable {
 
     static JsonObject usage(Usage u) {
         JsonObject j = new JsonObject().number("daemon_cpu_ms", u.daemonCpu().toNanos() / 1e6)
-                .number("daemon_peak_rss_bytes", u.peakRss()).number("daemon_exit", u.exit());
+                .number("daemon_peak_rss_bytes", u.peakRss()).number("daemon_exit", u.exit())
+                .number("first_connect_failures", u.connectFailures());
         u.containerCpu().ifPresent(c -> j.number("container_cpu_ms", c.toNanos() / 1e6));
         u.othersShare().ifPresent(o -> j.number("others_cpu_share", o));
         return j;
