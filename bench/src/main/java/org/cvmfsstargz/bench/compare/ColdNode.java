@@ -41,6 +41,7 @@ final class ColdNode implements AutoCloseable {
     private final Cleanup.Action stopContainerd;
     private boolean stopped;
     private int connectFailures;
+    private String firstConnectError = "";
 
     private ColdNode(Path dir, SnapshotterProcess snapshotter, ContainerdProcess containerd, CtrCommands ctr,
             Cleanup cleanup, Cleanup.Action stopSnapshotter, Cleanup.Action stopContainerd) {
@@ -102,7 +103,9 @@ final class ColdNode implements AutoCloseable {
         int failures = 0;
         for (CtrCommands.Exit e = ctr.run(prepare, CONNECT_TIMEOUT); e.code() != 0; e = ctr.run(prepare,
                 CONNECT_TIMEOUT)) {
-            failures++;
+            if (failures++ == 0) {
+                firstConnectError = e.stderr().strip();
+            }
             if (System.nanoTime() > deadline) {
                 throw new IOException("containerd did not reach " + snapshotter.variant().label() + " within "
                         + CONNECT_TIMEOUT + ": " + e.describe());
@@ -117,6 +120,11 @@ final class ColdNode implements AutoCloseable {
     /** How many of containerd's first calls failed before it reached the snapshotter (see {@link #connect()}). */
     int connectFailures() {
         return connectFailures;
+    }
+
+    /** What containerd answered to the first probe that failed; empty if none did. */
+    String firstConnectError() {
+        return firstConnectError;
     }
 
     private static void sleep(Duration d) throws IOException {

@@ -16,6 +16,7 @@ import org.cvmfsstargz.bench.compare.Samples.Failure;
 import org.cvmfsstargz.bench.compare.Samples.Read;
 import org.cvmfsstargz.bench.compare.Samples.StartUp;
 import org.cvmfsstargz.bench.startup.JsonObject;
+import org.cvmfsstargz.bench.startup.Spread;
 
 /**
  * The comparison's output: the header (machine, variants, images and what making them took),
@@ -95,7 +96,8 @@ record CompareReport(Instant startedAt, HostFacts host, CompareOptions options, 
             out.println();
         }
         double noisiest = noisiest();
-        out.printf(Locale.ROOT, "others   the largest others' CPU share of any sample: %.0f %%%s%n", noisiest * 100,
+        out.printf(Locale.ROOT, "others   others' CPU share: median %.0f %%, largest %.0f %% of any sample%s%n",
+                othersMedian() * 100, noisiest * 100,
                 noisiest > NOISY ? " (WARNING: other work competed for the processors; compare with care)" : "");
         failures.forEach(f -> out.println("FAILED   " + f.what() + ": " + f.message().lines().findFirst().orElse("")));
         out.printf(Locale.ROOT, "after    %d sample(s) failed; run took %.1f min%n", failures.size(),
@@ -126,7 +128,7 @@ record CompareReport(Instant startedAt, HostFacts host, CompareOptions options, 
                 .array("images", imageJson).object("settings", settings)
                 .array("startup", StartupTable.rows(startUps)).array("read", ReadTable.rows(reads))
                 .array("cvmfs", CvmfsTable.rows(cvmfs)).object("summary", summary)
-                .number("max_others_cpu_share", noisiest())
+                .number("max_others_cpu_share", noisiest()).number("median_others_cpu_share", othersMedian())
                 .array("failures", failures.stream().map(f -> new JsonObject().string("section", f.section().option())
                         .string("what", f.what()).string("message", f.message())).toList());
         ingest.ifPresent(i -> json.object("cvmfs_ingest", new JsonObject().number("ms", i.time().toMillis())
@@ -171,10 +173,19 @@ record CompareReport(Instant startedAt, HostFacts host, CompareOptions options, 
     }
 
     private double noisiest() {
+        return othersShares().stream().mapToDouble(Double::doubleValue).max().orElse(0);
+    }
+
+    private double othersMedian() {
+        List<Double> shares = othersShares();
+        return shares.isEmpty() ? 0 : Spread.of(shares).median();
+    }
+
+    private List<Double> othersShares() {
         List<Optional<Double>> shares = new ArrayList<>();
         startUps.forEach(s -> shares.add(s.usage().othersShare()));
         reads.forEach(r -> shares.add(r.usage().othersShare()));
         cvmfs.forEach(c -> shares.add(c.usage().othersShare()));
-        return shares.stream().flatMap(Optional::stream).mapToDouble(Double::doubleValue).max().orElse(0);
+        return shares.stream().flatMap(Optional::stream).toList();
     }
 }

@@ -87,6 +87,7 @@ final class CvmfsSection {
         ColdNode node = ColdNode.start(ctx.sampleDir(), variant, config(ctx, variant),
                 Optional.of(ctx.proxy().hostPort()), ctx.cleanup());
         try {
+            ctx.connectNote(node);
             ctx.proxy().reset();
             OthersWindow window = OthersWindow.open(ctx.nproc());
             long begin = System.nanoTime();

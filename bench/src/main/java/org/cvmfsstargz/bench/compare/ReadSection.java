@@ -19,8 +19,8 @@ import org.cvmfsstargz.bench.startup.EstargzConversion;
  * containerd, {@code ctr-remote image rpull} of the JDK image's eStargz form over loopback, then
  * every regular file under {@code /usr} read ({@code find -exec cat}) in a container, twice: cold
  * (page cache dropped right before; the snapshotter's cache holds only what the pull fetched)
- * and warm (a second container, nothing dropped). Each pass is timed inside the container, and
- * the snapshotter's peak RSS read after it. Checks that both passes read the same bytes. Stateless.
+ * and warm (a second container, nothing dropped). Each pass is timed inside the container; the
+ * snapshotter's CPU time is taken over the pass, its peak RSS read after it. Checks that both passes read the same bytes. Stateless.
  */
 final class ReadSection {
     private static final Duration PULL_TIMEOUT = Duration.ofMinutes(30);
@@ -56,6 +56,7 @@ final class ReadSection {
         try {
             node.ctr().run(List.of("ctr-remote", "image", "rpull", "--plain-http", "--snapshotter",
                     ColdNode.SNAPSHOTTER, reference), PULL_TIMEOUT).orThrow();
+            ctx.connectNote(node);
             for (boolean warm : List.of(false, true)) {
                 if (!warm) {
                     ctx.dropCaches();
@@ -84,6 +85,7 @@ final class ReadSection {
             boolean warm) throws IOException {
         Workload read = ImageCatalog.wholeImageRead();
         ctx.proxy().reset();
+        Duration cpuBefore = node.snapshotter().cpu();
         OthersWindow window = OthersWindow.open(ctx.nproc());
         CtrCommands.Exit run = node.run(reference, ctx.containerId() + (warm ? "-warm" : "-cold"), read).orThrow();
         Optional<Duration> containerCpu = ColdNode.containerCpu(run.stderr());
@@ -96,8 +98,8 @@ final class ReadSection {
         long bytes = Long.parseLong(m.group(1));
         Duration time = Duration.ofNanos(Math.round((Double.parseDouble(m.group(3)) - Double.parseDouble(m.group(2)))
                 * 1e9));
-        Usage usage = new Usage(node.snapshotter().cpu(), node.snapshotter().peakRss(), others, containerCpu,
-                    node.connectFailures(), 0);
+        Usage usage = new Usage(node.snapshotter().cpu().minus(cpuBefore), node.snapshotter().peakRss(), others,
+                containerCpu, node.connectFailures(), 0);
         return new Read(variant.label(), round, warm, time, bytes, ctx.proxy().totalBlobBytes(), usage);
     }
 }

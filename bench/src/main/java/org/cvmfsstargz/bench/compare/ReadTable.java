@@ -37,7 +37,7 @@ final class ReadTable {
                     r.usage().containerCpu().map(c -> StartupTable.fixed(c.toNanos())).orElse("-"),
                     StartupTable.others(r.usage()), r.usage().connectFailures(), r.usage().exit());
         }
-        out.println("(daemon CPU: from the snapshotter's exec to the end of the pass; peak RSS: after the pass)");
+        out.println("(daemon CPU: during the pass; peak RSS: after the pass)");
         out.println();
         SUMMARY.print(out, reads, variants, baseline);
     }

@@ -116,6 +116,14 @@ final class RunContext {
         return order;
     }
 
+    /** Says, once a sample, how containerd's first calls to the snapshotter failed, if they did. */
+    void connectNote(ColdNode node) {
+        if (node.connectFailures() > 0) {
+            progress(String.format(Locale.ROOT, "  containerd reached %s after %d failed call(s), the first: %s",
+                    node.snapshotter().variant().label(), node.connectFailures(), node.firstConnectError()));
+        }
+    }
+
     /** A progress line on standard error, with the time since the run began. */
     void progress(String message) {
         System.err.printf(Locale.ROOT, "compare-bench [%6.1f s] %s%n", (System.nanoTime() - begin) / 1e9, message);

@@ -51,7 +51,7 @@ final class Samples {
      * @param time      what the read took inside the container ({@code /proc/uptime}, 10 ms resolution)
      * @param bytesRead bytes {@code cat} read, as {@code wc -c} counted them
      * @param blobBytes registry blob bytes served during the pass
-     * @param usage     the snapshotter's CPU from its exec and its peak RSS after the pass
+     * @param usage     the snapshotter's CPU during the pass and its peak RSS after it
      */
     record Read(String variant, int round, boolean warm, Duration time, long bytesRead, long blobBytes, Usage usage) {
         String pass() {

@@ -63,6 +63,7 @@ final class StartupSection {
         ctx.dropCaches();
         ColdNode node = ColdNode.start(ctx.sampleDir(), variant, config(variant), Optional.empty(), ctx.cleanup());
         try {
+            ctx.connectNote(node);
             ctx.proxy().reset();
             OthersWindow window = OthersWindow.open(ctx.nproc());
             CtrCommands.Exit pull = node.ctr().run(List.of("ctr-remote", "image", "rpull", "--plain-http",
