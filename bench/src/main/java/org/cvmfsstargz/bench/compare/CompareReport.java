@@ -15,6 +15,7 @@ import org.cvmfsstargz.bench.compare.Samples.CvmfsRun;
 import org.cvmfsstargz.bench.compare.Samples.Failure;
 import org.cvmfsstargz.bench.compare.Samples.Read;
 import org.cvmfsstargz.bench.compare.Samples.StartUp;
+import org.cvmfsstargz.bench.compare.Summary.Ratio;
 import org.cvmfsstargz.bench.startup.JsonObject;
 import org.cvmfsstargz.bench.startup.Spread;
 
@@ -81,18 +82,18 @@ record CompareReport(Instant startedAt, HostFacts host, CompareOptions options, 
                 + " snapshotter (empty root)%s; slow link = +%d ms per request and connection, %d Mbit/s shared%n%n",
                 options.repeat(), options.dropCaches() ? ", page cache dropped" : ", page cache NOT dropped",
                 options.latency().toMillis(), options.bitsPerSecond() / 1_000_000);
-        List<String> labels = options.variants().stream().map(Variant::label).toList();
-        String baseline = options.baseline().label();
+        List<String> labels = labels(options.variants());
+        List<Ratio> ratios = ratios(options.variants(), options.baseline());
         if (options.runs(Section.STARTUP)) {
-            StartupTable.print(out, startUps, labels, baseline);
+            StartupTable.print(out, startUps, labels, ratios);
             out.println();
         }
         if (options.runs(Section.READ)) {
-            ReadTable.print(out, reads, labels, baseline);
+            ReadTable.print(out, reads, labels, ratios);
             out.println();
         }
         if (options.runs(Section.CVMFS)) {
-            CvmfsTable.print(out, cvmfs, cvmfsLabels(), cvmfsBaseline());
+            CvmfsTable.print(out, cvmfs, labels(cvmfsVariants()), ratios(cvmfsVariants(), cvmfsBaseline()));
             out.println();
         }
         double noisiest = noisiest();
@@ -115,11 +116,13 @@ record CompareReport(Instant startedAt, HostFacts host, CompareOptions options, 
                 .string("sections", String.join(",", options.sections().stream().map(Section::option).toList()))
                 .string("links", String.join(",", options.links().stream().map(Link::option).toList()))
                 .string("baseline", options.baseline().label());
-        List<String> labels = options.variants().stream().map(Variant::label).toList();
+        List<String> labels = labels(options.variants());
+        List<Ratio> ratios = ratios(options.variants(), options.baseline());
         JsonObject summary = new JsonObject()
-                .object("startup", StartupTable.SUMMARY.json(startUps, labels, options.baseline().label()))
-                .object("read", ReadTable.SUMMARY.json(reads, labels, options.baseline().label()))
-                .object("cvmfs", CvmfsTable.SUMMARY.json(cvmfs, cvmfsLabels(), cvmfsBaseline()));
+                .object("startup", StartupTable.SUMMARY.json(startUps, labels, ratios))
+                .object("read", ReadTable.SUMMARY.json(reads, labels, ratios))
+                .object("cvmfs", CvmfsTable.SUMMARY.json(cvmfs, labels(cvmfsVariants()),
+                        ratios(cvmfsVariants(), cvmfsBaseline())));
         JsonObject json = new JsonObject().string("benchmark", "compare").number("format", 1)
                 .string("started_at", startedAt.toString()).number("elapsed_s", elapsed.toMillis() / 1e3)
                 .object("machine", new JsonObject().number("nproc", host.nproc()).string("cpu", host.cpu())
@@ -161,15 +164,34 @@ record CompareReport(Instant startedAt, HostFacts host, CompareOptions options, 
                 : "; config: " + v.referenceConfig().orElse("").strip().replace("\n", "; "));
     }
 
-    private List<String> cvmfsLabels() {
-        List<String> labels = new ArrayList<>(options.variants().stream().filter(Variant::ours).map(Variant::label)
-                .toList());
-        options.cvmfsReference().ifPresent(v -> labels.add(v.label()));
-        return labels;
+    /**
+     * The ratios the tables give: every variant over the baseline (the reference if there is one,
+     * else the first jar), and with several jars and a reference, every later jar over the first
+     * too (the comparison of two builds).
+     */
+    static List<Ratio> ratios(List<Variant> variants, Variant baseline) {
+        List<Ratio> ratios = new ArrayList<>();
+        variants.stream().filter(v -> !v.equals(baseline)).forEach(v -> ratios.add(new Ratio(v.label(),
+                baseline.label())));
+        List<Variant> ours = variants.stream().filter(Variant::ours).toList();
+        if (ours.size() > 1 && !ours.getFirst().equals(baseline)) {
+            ours.subList(1, ours.size()).forEach(v -> ratios.add(new Ratio(v.label(), ours.getFirst().label())));
+        }
+        return List.copyOf(ratios);
     }
 
-    private String cvmfsBaseline() {
-        return options.cvmfsReference().map(Variant::label).orElse(options.firstOurs().label());
+    private static List<String> labels(List<Variant> variants) {
+        return variants.stream().map(Variant::label).toList();
+    }
+
+    private List<Variant> cvmfsVariants() {
+        List<Variant> variants = new ArrayList<>(options.variants().stream().filter(Variant::ours).toList());
+        options.cvmfsReference().ifPresent(variants::add);
+        return variants;
+    }
+
+    private Variant cvmfsBaseline() {
+        return options.cvmfsReference().orElse(options.firstOurs());
     }
 
     private double noisiest() {

@@ -20,7 +20,7 @@ final class CvmfsTable {
 
     private CvmfsTable() {}
 
-    static void print(PrintStream out, List<CvmfsRun> runs, List<String> variants, String baseline) {
+    static void print(PrintStream out, List<CvmfsRun> runs, List<String> variants, List<Summary.Ratio> ratios) {
         out.println("CVMFS: CRI PullImage of the 6-layer JDK image with its layers in a local tree (DUCC's layout),"
                 + " then ctr run --rm of its workload");
         out.printf(Locale.ROOT, ROW, "variant", "round", "pull s", "run s", "layer", "all blob", "daemon", "daemon",
@@ -37,7 +37,7 @@ final class CvmfsTable {
         }
         out.println("(run s: from the end of the pull to the container's first output)");
         out.println();
-        SUMMARY.print(out, runs, variants, baseline);
+        SUMMARY.print(out, runs, variants, ratios);
     }
 
     static List<JsonObject> rows(List<CvmfsRun> runs) {

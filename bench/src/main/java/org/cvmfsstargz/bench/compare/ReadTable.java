@@ -21,7 +21,7 @@ final class ReadTable {
 
     private ReadTable() {}
 
-    static void print(PrintStream out, List<Read> reads, List<String> variants, String baseline) {
+    static void print(PrintStream out, List<Read> reads, List<String> variants, List<Summary.Ratio> ratios) {
         out.println("whole-image read of the JDK image: find /usr -type f -exec cat {} +, cold (fresh snapshotter,"
                 + " page cache dropped) then warm (a second container)");
         out.printf(Locale.ROOT, ROW, "variant", "round", "pass", "read s", "MB/s", "bytes read", "registry",
@@ -39,7 +39,7 @@ final class ReadTable {
         }
         out.println("(daemon CPU: during the pass; peak RSS: after the pass)");
         out.println();
-        SUMMARY.print(out, reads, variants, baseline);
+        SUMMARY.print(out, reads, variants, ratios);
     }
 
     static List<JsonObject> rows(List<Read> reads) {

@@ -22,7 +22,7 @@ final class StartupTable {
 
     private StartupTable() {}
 
-    static void print(PrintStream out, List<StartUp> samples, List<String> variants, String baseline) {
+    static void print(PrintStream out, List<StartUp> samples, List<String> variants, List<Summary.Ratio> ratios) {
         out.println("start-up: ctr-remote image rpull, then ctr run --rm of the workload; each sample cold");
         out.printf(Locale.ROOT, ROW, "image", "link", "variant", "round", "pull s", "first", "registry", "requests",
                 "daemon", "daemon", "container", "others", "conn", "exit");
@@ -38,7 +38,7 @@ final class StartupTable {
                     u.exit());
         }
         out.println();
-        SUMMARY.print(out, samples, variants, baseline);
+        SUMMARY.print(out, samples, variants, ratios);
     }
 
     static List<JsonObject> rows(List<StartUp> samples) {

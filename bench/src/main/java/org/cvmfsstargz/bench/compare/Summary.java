@@ -14,9 +14,8 @@ import org.cvmfsstargz.bench.startup.Spread;
 
 /**
  * The medians of one section's samples, per group (an image and link, a read pass) and variant,
- * and the ratios of each variant's medians to the baseline's (the reference, or the first jar):
- * above 1 means more time, CPU, memory or bytes than the baseline. Printed as a table and given
- * as JSON. Immutable.
+ * and ratios of one variant's medians to another's ({@link Ratio}): above 1 means more time, CPU,
+ * memory or bytes than the other. Printed as a table and given as JSON. Immutable.
  *
  * @param metrics  the figures, in column order
  * @param group    which group a sample belongs to
@@ -37,12 +36,19 @@ record Summary<T>(List<Metric<T>> metrics, Function<T, String> group, Function<T
      */
     record Metric<T>(String column, String json, ToDoubleFunction<T> value, int decimals) {}
 
+    /** One ratio to give: {@code variant}'s medians over {@code baseline}'s. */
+    record Ratio(String variant, String baseline) {
+        String label() {
+            return variant + "/" + baseline;
+        }
+    }
+
     Summary {
         metrics = List.copyOf(metrics);
     }
 
     /** Prints the medians (the first metric with its min and max) and the ratios, group by group. */
-    void print(PrintStream out, List<T> samples, List<String> variants, String baseline) {
+    void print(PrintStream out, List<T> samples, List<String> variants, List<Ratio> ratios) {
         StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-" + GROUP_WIDTH + "s %-" + VARIANT_WIDTH
                 + "s", "medians", "variant"));
         for (Metric<T> m : metrics) {
@@ -69,10 +75,10 @@ record Summary<T>(List<Metric<T>> metrics, Function<T, String> group, Function<T
                 }
                 out.println(row);
             }
-            for (String v : variants) {
-                ratios(samples, g, v, baseline).ifPresent(r -> {
+            for (Ratio ratio : ratios) {
+                ratios(samples, g, ratio).ifPresent(r -> {
                     StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-" + GROUP_WIDTH + "s %-"
-                            + VARIANT_WIDTH + "s", "", v + "/" + baseline));
+                            + VARIANT_WIDTH + "s", "", ratio.label()));
                     for (int i = 0; i < metrics.size(); i++) {
                         row.append(String.format(Locale.ROOT, " %" + width(metrics.get(i)) + "s",
                                 r.get(i).map(x -> String.format(Locale.ROOT, "%.2fx", x)).orElse("-")));
@@ -84,7 +90,7 @@ record Summary<T>(List<Metric<T>> metrics, Function<T, String> group, Function<T
     }
 
     /** {@code {"<group>": {"<variant>": {"<metric>": {median, min, max}}, "ratios": {"<v>/<baseline>": {...}}}}}. */
-    JsonObject json(List<T> samples, List<String> variants, String baseline) {
+    JsonObject json(List<T> samples, List<String> variants, List<Ratio> ratioPairs) {
         JsonObject all = new JsonObject();
         for (String g : groups(samples)) {
             JsonObject group = new JsonObject();
@@ -101,12 +107,14 @@ record Summary<T>(List<Metric<T>> metrics, Function<T, String> group, Function<T
                             .number("max", s.max()));
                 }
                 group.object(v, variant);
-                ratios(samples, g, v, baseline).ifPresent(r -> {
+            }
+            for (Ratio pair : ratioPairs) {
+                ratios(samples, g, pair).ifPresent(r -> {
                     JsonObject ratio = new JsonObject();
                     for (int i = 0; i < metrics.size(); i++) {
                         ratio.number(metrics.get(i).json(), r.get(i).orElse(Double.NaN));
                     }
-                    ratios.object(v + "/" + baseline, ratio);
+                    ratios.object(pair.label(), ratio);
                 });
             }
             all.object(g, group.object("ratios", ratios));
@@ -114,11 +122,11 @@ record Summary<T>(List<Metric<T>> metrics, Function<T, String> group, Function<T
         return all;
     }
 
-    /** Each metric's median for {@code v} over the baseline's, in group {@code g}; empty for the baseline itself. */
-    private Optional<List<Optional<Double>>> ratios(List<T> samples, String g, String v, String baseline) {
-        List<T> mine = of(samples, g, v);
-        List<T> base = of(samples, g, baseline);
-        if (v.equals(baseline) || mine.isEmpty() || base.isEmpty()) {
+    /** Each metric's median for the ratio's variant over its baseline's, in group {@code g}; empty without samples. */
+    private Optional<List<Optional<Double>>> ratios(List<T> samples, String g, Ratio ratio) {
+        List<T> mine = of(samples, g, ratio.variant());
+        List<T> base = of(samples, g, ratio.baseline());
+        if (ratio.variant().equals(ratio.baseline()) || mine.isEmpty() || base.isEmpty()) {
             return Optional.empty();
         }
         List<Optional<Double>> r = new ArrayList<>();

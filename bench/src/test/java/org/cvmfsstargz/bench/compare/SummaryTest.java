@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.cvmfsstargz.bench.compare.Summary.Metric;
+import org.cvmfsstargz.bench.compare.Summary.Ratio;
 import org.junit.jupiter.api.Test;
 
 class SummaryTest {
@@ -22,7 +23,7 @@ class SummaryTest {
 
     @Test
     void theRatioIsTheVariantsMedianOverTheBaselinesAndUndefinedForAZeroBaseline() {
-        String json = SUMMARY.json(SAMPLES, List.of("ours", "ref"), "ref").toString();
+        String json = SUMMARY.json(SAMPLES, List.of("ours", "ref"), List.of(new Ratio("ours", "ref"))).toString();
 
         assertThat(json).contains("\"python\":{\"ours\":{\"time_s\":{\"median\":2,\"min\":1,\"max\":3}")
                 .contains("\"ratios\":{\"ours/ref\":{\"time_s\":2,\"bytes\":null}}")
@@ -33,7 +34,8 @@ class SummaryTest {
     @Test
     void theTableGivesTheFirstFiguresSpreadAndARowOfRatiosPerGroup() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        SUMMARY.print(new PrintStream(bytes, true, StandardCharsets.UTF_8), SAMPLES, List.of("ours", "ref"), "ref");
+        SUMMARY.print(new PrintStream(bytes, true, StandardCharsets.UTF_8), SAMPLES, List.of("ours", "ref"),
+                List.of(new Ratio("ours", "ref")));
         List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
 
         assertThat(lines.get(1)).startsWith("python").contains("ours").contains("1.00<2.00<3.00").endsWith("200");
