@@ -59,6 +59,8 @@ record CompareOptions(List<Variant> variants, Optional<Variant> cvmfsReference, 
               --no-drop-caches           do not drop the kernel's page cache before each cold sample
               --json-out FILE            also append the JSON line to FILE
               --java FILE                java binary for ours (default: the one running the benchmark)
+              --default-jar FILE, --anchors DIR   passed by run-compare-bench: the jar of this tree (used when no
+                                         --jar is given), and where the reference snapshotters are looked for
               --help                     this text
             """;
 

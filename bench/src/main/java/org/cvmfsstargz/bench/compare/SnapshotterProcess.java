@@ -1,5 +1,6 @@
 package org.cvmfsstargz.bench.compare;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -52,7 +53,7 @@ final class SnapshotterProcess implements AutoCloseable {
         List<String> command = variant.command(socket, root, configFile);
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
         SnapshotterProcess started = new SnapshotterProcess(variant, socket, log, process);
         started.awaitReady(command);
         return started;
