@@ -27,20 +27,20 @@ import java.util.regex.Pattern;
  * @param probePath    the small file the benchmark's container prints (absolute, in the container)
  * @param probeContent what it holds
  */
-record BenchImage(Path dir, String specKey, Blob manifest, Blob config, List<Layer> layers, long files,
+public record BenchImage(Path dir, String specKey, Blob manifest, Blob config, List<Layer> layers, long files,
         long fileBytes, String probePath, String probeContent) {
     static final String DESCRIPTION_FILE = "bench-image.properties";
     private static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
 
     /** A content-addressed blob of the layout. */
-    record Blob(String digest, long size) {
-        Blob {
+    public record Blob(String digest, long size) {
+        public Blob {
             if (!DIGEST.matcher(digest).matches() || size < 0) {
                 throw new IllegalArgumentException("a sha256 digest and a size, got " + digest + " " + size);
             }
         }
 
-        String hex() {
+        public String hex() {
             return digest.substring("sha256:".length());
         }
     }
@@ -52,33 +52,33 @@ record BenchImage(Path dir, String specKey, Blob manifest, Blob config, List<Lay
      * @param diffId   the digest of the uncompressed tar
      * @param tarBytes the size of the uncompressed tar
      */
-    record Layer(Blob blob, String diffId, long tarBytes) {
-        Layer {
+    public record Layer(Blob blob, String diffId, long tarBytes) {
+        public Layer {
             if (!DIGEST.matcher(diffId).matches()) {
                 throw new IllegalArgumentException("a sha256 diffID, got " + diffId);
             }
         }
     }
 
-    BenchImage {
+    public BenchImage {
         layers = List.copyOf(layers);
     }
 
     /** Where {@code blob} lies in the layout. */
-    Path blobPath(Blob blob) {
+    public Path blobPath(Blob blob) {
         return dir.resolve("blobs/sha256").resolve(blob.hex());
     }
 
-    long compressedBytes() {
+    public long compressedBytes() {
         return layers.stream().mapToLong(l -> l.blob().size()).sum();
     }
 
-    long tarBytes() {
+    public long tarBytes() {
         return layers.stream().mapToLong(Layer::tarBytes).sum();
     }
 
     /** Writes {@value #DESCRIPTION_FILE} into the layout directory. */
-    void store() throws IOException {
+    public void store() throws IOException {
         Properties p = new Properties();
         p.setProperty("spec", specKey);
         p.setProperty("manifest", manifest.digest() + " " + manifest.size());
@@ -101,7 +101,7 @@ record BenchImage(Path dir, String specKey, Blob manifest, Blob config, List<Lay
      * The image stored in {@code dir} if it was made from a spec with key {@code specKey} and
      * every blob it names is there with its size; empty otherwise (then it is generated again).
      */
-    static Optional<BenchImage> load(Path dir, String specKey) {
+    public static Optional<BenchImage> load(Path dir, String specKey) {
         Path description = dir.resolve(DESCRIPTION_FILE);
         if (!Files.isRegularFile(description)) {
             return Optional.empty();

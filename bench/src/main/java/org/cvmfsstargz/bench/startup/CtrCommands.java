@@ -26,21 +26,28 @@ import org.cvmfsstargz.it.support.ContainerdProcess;
  *
  * <p>Not thread-safe; one per containerd.
  */
-final class CtrCommands {
+public final class CtrCommands {
     private static final int TAIL_CHARS = 4000;
 
     private final Path address;
     private final Path containerdDir;
+    private final String namespace;
     private final AtomicInteger calls = new AtomicInteger();
 
     /** {@code containerdDir} is the directory {@link ContainerdProcess#start} was given. */
-    CtrCommands(Path address, Path containerdDir) {
+    public CtrCommands(Path address, Path containerdDir) {
+        this(address, containerdDir, ContainerdProcess.NAMESPACE);
+    }
+
+    /** As {@link #CtrCommands(Path, Path)}, working in {@code namespace} (e.g. CRI's {@code k8s.io}). */
+    public CtrCommands(Path address, Path containerdDir, String namespace) {
         this.address = address;
         this.containerdDir = containerdDir;
+        this.namespace = namespace;
     }
 
     /** containerd's directory: its {@code fifo} and {@code runc} subdirectories are for {@code ctr run}. */
-    Path containerdDir() {
+    public Path containerdDir() {
         return containerdDir;
     }
 
@@ -56,20 +63,20 @@ final class CtrCommands {
      * @param stdout      its standard output
      * @param stderr      its standard error
      */
-    record Exit(List<String> command, int code, boolean timedOut, long start, OptionalLong firstOutput, long end,
+    public record Exit(List<String> command, int code, boolean timedOut, long start, OptionalLong firstOutput, long end,
             String stdout, String stderr) {
-        Exit {
+        public Exit {
             command = List.copyOf(command);
         }
 
         /** The command, status and the ends of both outputs, for an error message. */
-        String describe() {
+        public String describe() {
             return String.join(" ", command) + "\nexit status " + code + (timedOut ? " (killed: timed out)" : "")
                     + "\nstdout (end):\n" + tail(stdout) + "\nstderr (end):\n" + tail(stderr);
         }
 
         /** Returns this exit if the command succeeded; otherwise throws with {@link #describe()}. */
-        Exit orThrow() {
+        public Exit orThrow() {
             if (code != 0 || timedOut) {
                 throw new IllegalStateException("command failed: " + describe());
             }
@@ -77,10 +84,10 @@ final class CtrCommands {
         }
     }
 
-    /** Runs {@code binary} (ctr or ctr-remote) in the benchmark's namespace and waits for it. */
-    Exit run(List<String> binaryAndArgs, Duration timeout) throws IOException {
+    /** Runs {@code binary} (ctr or ctr-remote) in this object's namespace and waits for it. */
+    public Exit run(List<String> binaryAndArgs, Duration timeout) throws IOException {
         List<String> command = new ArrayList<>(List.of(binaryAndArgs.getFirst(), "--address", address.toString(),
-                "-n", ContainerdProcess.NAMESPACE));
+                "-n", namespace));
         command.addAll(binaryAndArgs.subList(1, binaryAndArgs.size()));
         Path err = Files.createDirectories(containerdDir.resolve("ctr")).resolve("bench-" + calls.incrementAndGet()
                 + ".err");

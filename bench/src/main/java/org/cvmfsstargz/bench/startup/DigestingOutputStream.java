@@ -12,11 +12,11 @@ import java.util.HexFormat;
  * diffID and size on the tar side of gzip, its digest and size on the blob side. Closing it
  * closes the stream beneath. Not thread-safe.
  */
-final class DigestingOutputStream extends FilterOutputStream {
+public final class DigestingOutputStream extends FilterOutputStream {
     private final MessageDigest sha256;
     private long count;
 
-    DigestingOutputStream(OutputStream out) {
+    public DigestingOutputStream(OutputStream out) {
         super(out);
         try {
             sha256 = MessageDigest.getInstance("SHA-256");
@@ -40,17 +40,17 @@ final class DigestingOutputStream extends FilterOutputStream {
     }
 
     /** Bytes written so far. */
-    long count() {
+    public long count() {
         return count;
     }
 
     /** {@code sha256:<hex>} of everything written; call once, after the last write. */
-    String digest() {
+    public String digest() {
         return "sha256:" + HexFormat.of().formatHex(sha256.digest());
     }
 
     /** {@code sha256:<hex>} of {@code bytes}. */
-    static String sha256(byte[] bytes) {
+    public static String sha256(byte[] bytes) {
         try {
             return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {

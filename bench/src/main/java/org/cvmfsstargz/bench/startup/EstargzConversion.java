@@ -25,8 +25,8 @@ import org.cvmfsstargz.it.support.DaemonProcess;
  * Each step timed. That containerd and its daemon are stopped and their directory deleted after.
  * Stateless.
  */
-final class EstargzConversion {
-    static final String ESGZ_TAG = "esgz";
+public final class EstargzConversion {
+    public static final String ESGZ_TAG = "esgz";
     private static final Duration STEP_TIMEOUT = Duration.ofMinutes(60);
     private static final Pattern LAYER_SIZE = Pattern.compile("\"size\"\\s*:\\s*(\\d+)");
 
@@ -38,12 +38,12 @@ final class EstargzConversion {
      * @param push       {@code ctr images push} of the converted image
      * @param layerBytes the converted layer blobs' sizes, all together
      */
-    record Converted(Duration fetch, Duration convert, Duration push, long layerBytes) {}
+    public record Converted(Duration fetch, Duration convert, Duration push, long layerBytes) {}
 
     private EstargzConversion() {}
 
     /** Converts {@code registry/repository:tag} into {@code :esgz} in the same repository, working in {@code dir}. */
-    static Converted convert(Path dir, String registry, String repository, String tag, Cleanup cleanup)
+    public static Converted convert(Path dir, String registry, String repository, String tag, Cleanup cleanup)
             throws IOException, InterruptedException {
         DaemonProcess daemon = DaemonProcess.start(dir.resolve("snapshotter"), dir.resolve("d.sock"));
         Cleanup.Action stopDaemon = cleanup.push(daemon::close);
@@ -76,7 +76,7 @@ final class EstargzConversion {
     }
 
     /** The sizes of the layers of {@code :esgz}'s OCI manifest, added up. */
-    static long layerBytes(String registry, String repository) throws IOException, InterruptedException {
+    public static long layerBytes(String registry, String repository) throws IOException, InterruptedException {
         try (HttpClient http = HttpClient.newHttpClient()) {
             HttpResponse<String> response = http.send(HttpRequest.newBuilder(
                     URI.create("http://" + registry + "/v2/" + repository + "/manifests/" + ESGZ_TAG))

@@ -11,31 +11,31 @@ import java.util.StringJoiner;
  * whole numbers as integers, other numbers to six significant digits (a ratio of bytes can be
  * one in a million). Not thread-safe.
  */
-final class JsonObject {
+public final class JsonObject {
     private static final MathContext DIGITS = new MathContext(6);
     private final StringJoiner fields = new StringJoiner(",", "{", "}");
 
-    JsonObject string(String name, String value) {
+    public JsonObject string(String name, String value) {
         fields.add(quote(name) + ":" + quote(value));
         return this;
     }
 
-    JsonObject number(String name, double value) {
+    public JsonObject number(String name, double value) {
         fields.add(quote(name) + ":" + number(value));
         return this;
     }
 
-    JsonObject bool(String name, boolean value) {
+    public JsonObject bool(String name, boolean value) {
         fields.add(quote(name) + ":" + value);
         return this;
     }
 
-    JsonObject object(String name, JsonObject value) {
+    public JsonObject object(String name, JsonObject value) {
         fields.add(quote(name) + ":" + value);
         return this;
     }
 
-    JsonObject array(String name, List<JsonObject> values) {
+    public JsonObject array(String name, List<JsonObject> values) {
         StringJoiner array = new StringJoiner(",", "[", "]");
         values.forEach(v -> array.add(v.toString()));
         fields.add(quote(name) + ":" + array);

@@ -15,14 +15,14 @@ import java.util.Optional;
  * and runc are re-parented away from containerd and escape the count; they run {@code cat}.
  * Stateless.
  */
-final class ProcStat {
+public final class ProcStat {
     /** {@code /proc/<pid>/stat} counts in USER_HZ ticks, 100 per second on every Linux ABI in use. */
     private static final long NANOS_PER_TICK = 10_000_000L;
 
     private ProcStat() {}
 
     /** CPU time of this JVM, its reaped children and its live children with theirs; empty if unreadable. */
-    static Optional<Duration> ours() {
+    public static Optional<Duration> ours() {
         Optional<Duration> self = cpuOf(ProcessHandle.current().pid());
         if (self.isEmpty()) {
             return Optional.empty();
@@ -48,7 +48,7 @@ final class ProcStat {
      * The command name, field 2, is in parentheses and may hold spaces or parentheses itself, so
      * fields are counted from the last closing parenthesis.
      */
-    static Optional<Long> cpuTicks(String stat) {
+    public static Optional<Long> cpuTicks(String stat) {
         int close = stat.lastIndexOf(')');
         if (close < 0) {
             return Optional.empty();

@@ -18,14 +18,14 @@ import org.cvmfsstargz.bench.startup.BenchImage.Blob;
  * manifest under a tag. Straight from disk, so a 1 GB image never passes through memory, nor
  * through containerd's content store. Stateless.
  */
-final class RegistryPush {
+public final class RegistryPush {
     private RegistryPush() {}
 
     /**
      * Pushes {@code image} as {@code <registryHostPort>/<repository>:<tag>}; each request may take
      * {@code timeout}. Throws {@link IOException} naming the request the registry refused.
      */
-    static void push(BenchImage image, String registryHostPort, String repository, String tag, Duration timeout)
+    public static void push(BenchImage image, String registryHostPort, String repository, String tag, Duration timeout)
             throws IOException, InterruptedException {
         URI base = URI.create("http://" + registryHostPort + "/v2/" + repository + "/");
         try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)

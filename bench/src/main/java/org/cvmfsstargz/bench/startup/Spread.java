@@ -6,14 +6,14 @@ import java.util.List;
  * The median, smallest and largest of a few measurements (the start-ups of one variant). With an
  * even count the median is the mean of the middle two. Immutable.
  */
-record Spread(double median, double min, double max) {
-    Spread {
+public record Spread(double median, double min, double max) {
+    public Spread {
         if (!(min <= median && median <= max)) {
             throw new IllegalArgumentException("expected min <= median <= max, got " + min + ", " + median + ", " + max);
         }
     }
 
-    static Spread of(List<? extends Number> values) {
+    public static Spread of(List<? extends Number> values) {
         if (values.isEmpty()) {
             throw new IllegalArgumentException("no values");
         }

@@ -15,10 +15,10 @@ import org.cvmfsstargz.it.support.ContainerdProcess;
  * followed: a CVMFS snapshot's {@code fs} is a link into the stand-in repository, which must
  * survive the run. Refuses to delete across a mount point it could not unmount. Stateless.
  */
-final class TempTree {
+public final class TempTree {
     private TempTree() {}
 
-    static void delete(Path dir) throws IOException {
+    public static void delete(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

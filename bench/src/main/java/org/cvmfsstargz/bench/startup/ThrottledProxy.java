@@ -26,7 +26,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Thread-safe. Whoever starts it closes it, which drops every connection.
  */
-final class ThrottledProxy implements AutoCloseable {
+public final class ThrottledProxy implements AutoCloseable {
     /** Bytes relayed per step: at 100 Mbit/s, 16 KiB is 1.3 ms of the link. */
     private static final int STEP = 16 * 1024;
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
@@ -46,7 +46,7 @@ final class ThrottledProxy implements AutoCloseable {
     }
 
     /** Starts a relay to {@code upstreamHostPort} (loopback only) with the link's latency and bandwidth. */
-    static ThrottledProxy start(String upstreamHostPort, Duration latency, long bitsPerSecond) throws IOException {
+    public static ThrottledProxy start(String upstreamHostPort, Duration latency, long bitsPerSecond) throws IOException {
         URI authority = URI.create("http://" + upstreamHostPort);
         InetAddress host = InetAddress.getByName(authority.getHost());
         if (!host.isLoopbackAddress() || authority.getPort() < 0) {
@@ -61,7 +61,7 @@ final class ThrottledProxy implements AutoCloseable {
     }
 
     /** {@code 127.0.0.1:<port>}: the registry host of image references pulled over the slow link. */
-    String hostPort() {
+    public String hostPort() {
         return server.getInetAddress().getHostAddress() + ":" + server.getLocalPort();
     }
 

@@ -17,6 +17,8 @@
  * from their test-jar: containerd, the registry, the counting proxy, the daemon process) and the
  * machine facts of {@code org.cvmfsstargz.bench}; must not import {@code org.cvmfsstargz.snapshotter}
  * (the daemon is a process here, not a library). Nothing in {@code org.cvmfsstargz.bench} may
- * import this package, so the API benchmark stays free of test code.
+ * import this package, so the API benchmark stays free of test code; the comparison benchmark
+ * ({@code org.cvmfsstargz.bench.compare}) reuses its public pieces: the registry push, the eStargz
+ * conversion, the {@code ctr} runner, the slow link, the clean-up, JSON and spreads.
  */
 package org.cvmfsstargz.bench.startup;
