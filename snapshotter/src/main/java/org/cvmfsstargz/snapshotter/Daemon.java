@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.cvmfsstargz.cvmfs.probe.DeadlineCalls;
 import org.cvmfsstargz.cvmfs.stats.RepositoryStats;
+import org.cvmfsstargz.cvmfs.whiteout.DiskPlanCache;
 import org.cvmfsstargz.snapshotter.config.Config;
 import org.cvmfsstargz.snapshotter.config.CvmfsConfig;
 import org.cvmfsstargz.snapshotter.config.DaemonConfig;
@@ -41,6 +42,7 @@ import org.cvmfsstargz.snapshotter.source.LayerDecisionListener;
 import org.cvmfsstargz.snapshotter.source.LayerSource;
 import org.cvmfsstargz.snapshotter.source.LayerSourceChain;
 import org.cvmfsstargz.snapshotter.source.cvmfs.CvmfsLayerSource;
+import org.cvmfsstargz.snapshotter.source.cvmfs.CvmfsWarmUp;
 import org.cvmfsstargz.snapshotter.source.estargz.EstargzLayerSource;
 import org.cvmfsstargz.stargz.cache.ChunkCache;
 import org.cvmfsstargz.stargz.cache.DiskChunkCache;
@@ -105,6 +107,11 @@ public final class Daemon implements AutoCloseable {
             LayerSourceChain sources = sources(config, registry);
             List<ServerInterceptor> interceptors = registry.<ServerInterceptor>map(r -> new RpcMetrics(r.registry()))
                     .stream().toList();
+            if (config.cvmfs().enabled()) {
+                // Before the socket exists: the first CVMFS layer then finds its native calls linked,
+                // and containerd's first calls do not compete with the warm-up for the processors.
+                CvmfsWarmUp.run(config.daemon().root());
+            }
             daemon = start(config.daemon(), lock, sources, interceptors); // on failure releases sources and lock
             daemon.registry = registry;
         } catch (RuntimeException e) {
@@ -134,7 +141,7 @@ public final class Daemon implements AutoCloseable {
                 r -> new LayerDecisionMetrics(r.registry())).orElse(LayerDecisionListener.NONE);
         try {
             if (config.cvmfs().enabled()) {
-                sources.add(cvmfsSource(config.cvmfs(), registry));
+                sources.add(cvmfsSource(config.cvmfs(), config.daemon().root(), registry));
             }
             if (config.estargz().enabled()) {
                 sources.add(estargzSource(config, registry));
@@ -146,17 +153,25 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    private static CvmfsLayerSource cvmfsSource(CvmfsConfig config, Optional<DaemonRegistry> registry) {
+    private static CvmfsLayerSource cvmfsSource(CvmfsConfig config, Path root, Optional<DaemonRegistry> registry) {
         // One DeadlineCalls: a repository hung in a probe is not read for statistics, and the reverse.
         DeadlineCalls calls = new DeadlineCalls(Duration.ofMillis(config.probeTimeoutMs()));
-        CvmfsLayerSource source = CvmfsLayerSource.of(config, calls);
+        Path whiteouts = CvmfsConfig.whiteoutCacheDir(root);
+        DiskPlanCache plans;
+        try {
+            plans = DiskPlanCache.open(whiteouts, config.whiteoutCacheMaxEntries());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the whiteout plan cache " + whiteouts + ": " + e.getMessage(), e);
+        }
+        CvmfsLayerSource source = CvmfsLayerSource.of(config, calls, plans);
         registry.ifPresent(r -> {
             new CvmfsUnavailabilityMetrics(config.repositories(), source).bindTo(r.registry());
             r.registry().getPrometheusRegistry().register(
                     CvmfsRepositoryCollector.of(config.repositoryList(), new RepositoryStats(calls)));
         });
-        LOG.info("layer source cvmfs mountpoint={} repositories={} probe_timeout_ms={}",
-                config.mountpoint(), config.repositories(), config.probeTimeoutMs());
+        LOG.info("layer source cvmfs mountpoint={} repositories={} probe_timeout_ms={} whiteout_cache={}"
+                + " whiteout_cache_entries={}", config.mountpoint(), config.repositories(), config.probeTimeoutMs(),
+                config.whiteoutCacheMaxEntries() == 0 ? "off" : whiteouts, plans.size());
         return source;
     }
 

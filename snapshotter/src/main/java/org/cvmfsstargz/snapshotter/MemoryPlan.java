@@ -16,13 +16,16 @@ import org.cvmfsstargz.snapshotter.config.ConfigException;
  * @param memoryCacheBytes {@code estargz.memory_cache_max_bytes} (0 when eStargz is off)
  * @param tocBytes         {@code estargz.max_toc_bytes}: a layer's TOC section is read whole
  *                         before it is parsed (0 when eStargz is off)
+ * @param tocPrefetchBytes twice {@code estargz.toc_prefetch_max_bytes}: the TOCs fetched ahead
+ *                         and parsed, and their sections in flight, each bounded by it (0 when
+ *                         eStargz is off)
  */
-public record MemoryPlan(long baseBytes, long memoryCacheBytes, long tocBytes) {
+public record MemoryPlan(long baseBytes, long memoryCacheBytes, long tocBytes, long tocPrefetchBytes) {
     /** Measured: a daemon serving a pull and reads holds 30 to 50 MiB of live heap besides its caches. */
     static final long BASE_BYTES = 64L << 20;
 
     public MemoryPlan {
-        if (baseBytes < 0 || memoryCacheBytes < 0 || tocBytes < 0) {
+        if (baseBytes < 0 || memoryCacheBytes < 0 || tocBytes < 0 || tocPrefetchBytes < 0) {
             throw new IllegalArgumentException("negative budget");
         }
     }
@@ -32,12 +35,12 @@ public record MemoryPlan(long baseBytes, long memoryCacheBytes, long tocBytes) {
         Objects.requireNonNull(config, "config");
         boolean estargz = config.estargz().enabled();
         return new MemoryPlan(BASE_BYTES, estargz ? config.estargz().memoryCacheMaxBytes() : 0,
-                estargz ? config.estargz().maxTocBytes() : 0);
+                estargz ? config.estargz().maxTocBytes() : 0, estargz ? 2 * config.estargz().tocPrefetchMaxBytes() : 0);
     }
 
     /** The least heap the plan needs. */
     public long heapBytes() {
-        return baseBytes + memoryCacheBytes + tocBytes;
+        return baseBytes + memoryCacheBytes + tocBytes + tocPrefetchBytes;
     }
 
     /**
@@ -49,10 +52,11 @@ public record MemoryPlan(long baseBytes, long memoryCacheBytes, long tocBytes) {
     public void requireFits(long maxHeapBytes) {
         if (heapBytes() > maxHeapBytes) {
             throw new ConfigException("estargz.memory_cache_max_bytes", String.format(
-                    "with estargz.max_toc_bytes (%d MiB) the memory budgets need a heap of at least %d MiB,"
+                    "with estargz.max_toc_bytes (%d MiB) and estargz.toc_prefetch_max_bytes (%d MiB) the memory"
+                    + " budgets need a heap of at least %d MiB,"
                     + " and this JVM has %d MiB: lower the budgets, or give the JVM more (JAVA_OPTS=-Xmx%dm,"
                     + " or a larger memory limit for the container; see docs/design/startup-and-memory.md)",
-                    tocBytes >> 20, mib(heapBytes()), maxHeapBytes >> 20, mib(heapBytes())));
+                    tocBytes >> 20, tocPrefetchBytes >> 21, mib(heapBytes()), maxHeapBytes >> 20, mib(heapBytes())));
         }
     }
 

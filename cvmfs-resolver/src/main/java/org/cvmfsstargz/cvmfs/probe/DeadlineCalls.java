@@ -37,14 +37,32 @@ public final class DeadlineCalls {
     private record Hang(Instant since, Path path) {}
 
     private final Duration deadline;
-    private final ConcurrentMap<Repository, Hang> hung = new ConcurrentHashMap<>();
+    private final ConcurrentMap<Repository, Hang> hung;
+    private final boolean marks;
 
     public DeadlineCalls(Duration deadline) {
+        this(deadline, new ConcurrentHashMap<>(), true);
+    }
+
+    private DeadlineCalls(Duration deadline, ConcurrentMap<Repository, Hang> hung, boolean marks) {
         Objects.requireNonNull(deadline, "deadline");
         if (deadline.isNegative() || deadline.isZero()) {
             throw new IllegalArgumentException("deadline must be positive, got " + deadline);
         }
         this.deadline = deadline;
+        this.hung = hung;
+        this.marks = marks;
+    }
+
+    /**
+     * A view of these calls for work nobody waits for yet (looking at layers before containerd
+     * asks for them): it shares the hang state, so it skips a repository already hung at once, but
+     * a call of its own that passes the deadline fails without marking the repository hung. Such a
+     * call may be merely slow, and the decision about the repository belongs to the call someone
+     * waits for.
+     */
+    public DeadlineCalls quiet() {
+        return marks ? new DeadlineCalls(deadline, hung, false) : this;
     }
 
     public Duration deadline() {
@@ -59,20 +77,12 @@ public final class DeadlineCalls {
     /**
      * Runs {@code call}, which touches {@code path} in {@code repository}, with the deadline.
      *
-     * @throws RepositoryHungException the deadline passed, or the repository is already hung
+     * @throws RepositoryHungException the deadline passed (the repository then counts as hung until
+     *         the call returns, unless this is a {@link #quiet()} view), or it is already hung
      * @throws InterruptedIOException the caller was interrupted while waiting (flag restored)
      * @throws IOException what {@code call} threw
      */
     public <T> T call(Repository repository, Path path, IoCall<T> call) throws IOException {
-        return call(repository, path, deadline, call);
-    }
-
-    /**
-     * Runs a call that may legitimately take longer than one filesystem call (a walk of a layer's
-     * tree) with its own {@code deadline}. Past it, the repository counts as hung like after any
-     * other call, until this one returns.
-     */
-    public <T> T call(Repository repository, Path path, Duration deadline, IoCall<T> call) throws IOException {
         Hang earlier = hung.get(repository);
         if (earlier != null) {
             throw hungSince(repository, earlier);
@@ -95,9 +105,11 @@ public final class DeadlineCalls {
         try {
             return result.get(deadline.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            hung.putIfAbsent(repository, mine);
-            if (result.isDone()) {
-                hung.remove(repository, mine);
+            if (marks) {
+                hung.putIfAbsent(repository, mine);
+                if (result.isDone()) {
+                    hung.remove(repository, mine);
+                }
             }
             throw new RepositoryHungException("repository " + repository + ": access to " + path
                     + " did not return within " + deadline.toMillis() + " ms; check the CVMFS"

@@ -19,6 +19,8 @@ public record Repository(Path mountpoint, String name) {
     public static final String LAYERS = ".layers";
     /** The layer's file tree inside its {@code .layers/<xx>/<hex>} directory. */
     public static final String LAYERFS = "layerfs";
+    /** The layer's metadata ({@code layers.json}, {@code origin.json}, ...) beside {@code layerfs}. */
+    public static final String METADATA = ".metadata";
 
     public Repository {
         Objects.requireNonNull(mountpoint, "mountpoint");
@@ -46,8 +48,17 @@ public record Repository(Path mountpoint, String name) {
 
     /** Where DUCC publishes {@code digest} unpacked: {@code root/.layers/<hex[0:2]>/<hex>/layerfs}. */
     public Path layerDir(LayerDigest digest) {
+        return layerHome(digest).resolve(LAYERFS);
+    }
+
+    /** The metadata directory of {@code digest}: {@code root/.layers/<hex[0:2]>/<hex>/.metadata}. */
+    public Path layerMetadata(LayerDigest digest) {
+        return layerHome(digest).resolve(METADATA);
+    }
+
+    private Path layerHome(LayerDigest digest) {
         String hex = digest.hex();
-        return root().resolve(LAYERS).resolve(hex.substring(0, 2)).resolve(hex).resolve(LAYERFS);
+        return root().resolve(LAYERS).resolve(hex.substring(0, 2)).resolve(hex);
     }
 
     @Override

@@ -1,7 +1,6 @@
 package org.cvmfsstargz.cvmfs.whiteout;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -16,99 +15,92 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongConsumer;
 
 /**
  * Walks one layer's {@code layerfs} tree, without following symbolic links, and collects its
- * whiteout and catalog markers into a {@link WhiteoutPlan}. The walk runs on a platform thread
- * and is bounded twice: by an overall deadline (a CVMFS tree can hang or crawl, reference
- * cvmfs.md §4.4) and by a maximum number of entries. Either limit, or any I/O error inside the
- * tree, ends the scan with an exception rather than a partial plan.
+ * whiteout and catalog markers into a {@link WhiteoutPlan}. A walk is bounded by a maximum number
+ * of entries and, in {@link #scan}, by a deadline on lack of progress: a walk that finds no new
+ * entry for that long is abandoned (a CVMFS tree can hang, reference cvmfs.md §4.4), however long
+ * it has run, while a slow walk that keeps finding entries goes on. Either limit, or any I/O error
+ * inside the tree, ends the scan with an exception rather than a partial plan.
  *
- * <p>Thread-safe; one instance may scan many layers at once. Holds no resources to close; a walk
- * that passed its deadline stops at its next entry (or when a hung call finally returns).
+ * <p>Thread-safe; one instance may scan many layers at once. Holds no resources to close; an
+ * abandoned walk stops at its next entry (or when a hung call finally returns).
  */
 public final class WhiteoutScan {
-    /** Progress is reported after this many entries, and once at the end. */
-    static final int PROGRESS_EVERY = 1000;
-
-    private final Duration deadline;
+    private final Duration stall;
     private final long maxEntries;
 
-    public WhiteoutScan(Duration deadline, long maxEntries) {
-        Objects.requireNonNull(deadline, "deadline");
-        if (deadline.isNegative() || deadline.isZero()) {
-            throw new IllegalArgumentException("scan deadline must be positive, got " + deadline);
+    /**
+     * @param stall      how long {@link #scan} waits without a new entry before abandoning the walk
+     * @param maxEntries the most entries a layer may have; a larger one is refused
+     */
+    public WhiteoutScan(Duration stall, long maxEntries) {
+        Objects.requireNonNull(stall, "stall");
+        if (stall.isNegative() || stall.isZero()) {
+            throw new IllegalArgumentException("scan stall deadline must be positive, got " + stall);
         }
         if (maxEntries <= 0) {
             throw new IllegalArgumentException("maxEntries must be positive, got " + maxEntries);
         }
-        this.deadline = deadline;
+        this.stall = stall;
         this.maxEntries = maxEntries;
     }
 
-    public Duration deadline() {
-        return deadline;
+    /** How long {@link #scan} waits without a new entry. */
+    public Duration stall() {
+        return stall;
     }
 
     /**
-     * Scans {@code layerfs}.
+     * Scans {@code layerfs} on a platform thread of its own, for as long as it makes progress.
      *
-     * @param progress told the number of entries seen so far, from the walking thread
-     * @throws ScanAbortedException the deadline passed or the tree has more than maxEntries entries
+     * @param progress told the number of entries seen so far after each entry, from the walking thread
+     * @throws ScanAbortedException no new entry for the stall deadline, or more than maxEntries entries
      * @throws IOException an entry could not be read
      */
     public WhiteoutPlan scan(Path layerfs, LongConsumer progress) throws IOException {
         Objects.requireNonNull(progress, "progress");
+        WalkProgress watch = new WalkProgress();
         AtomicBoolean cancelled = new AtomicBoolean();
-        Walk walk = new Walk(layerfs, cancelled, progress);
         CompletableFuture<WhiteoutPlan> result = new CompletableFuture<>();
         // A platform thread, as in DeadlineCalls: a walk stuck in the kernel must not pin a carrier.
         Thread.ofPlatform().daemon().name("whiteout-scan").start(() -> {
             try {
-                Files.walkFileTree(layerfs, walk);
-                progress.accept(walk.entries);
-                result.complete(WhiteoutPlan.of(walk.markers, walk.directories));
+                result.complete(walk(layerfs, cancelled, watch.andThen(progress)));
             } catch (Throwable t) {
                 result.completeExceptionally(t);
             }
         });
         try {
-            return result.get(deadline.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
+            return watch.await(result, stall, WalkProgress.UNLIMITED, layerfs.toString());
+        } catch (IOException | RuntimeException e) {
             cancelled.set(true);
-            throw new ScanAbortedException("whiteout scan of " + layerfs + " passed its deadline of "
-                    + deadline.toMillis() + " ms after " + walk.entries + " entries");
-        } catch (InterruptedException e) {
-            cancelled.set(true);
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while scanning " + layerfs);
-        } catch (ExecutionException e) {
-            throw switch (e.getCause()) {
-                case IOException io -> io;
-                case RuntimeException re -> throw re;
-                case Error err -> throw err;
-                default -> new IOException("whiteout scan of " + layerfs + " failed", e.getCause());
-            };
+            throw e;
         }
     }
 
     /**
-     * Walks {@code layerfs} on the calling thread, without a deadline (the caller runs it under
-     * one, for example {@link org.cvmfsstargz.cvmfs.probe.DeadlineCalls}); the entry limit holds.
+     * Walks {@code layerfs} on the calling thread, without a deadline (the caller watches
+     * {@code progress}, for example with a {@link WalkProgress}); the entry limit holds.
      *
+     * @param progress told the number of entries seen so far after each entry
      * @throws ScanAbortedException the tree has more than maxEntries entries
      * @throws IOException an entry could not be read
      */
     public WhiteoutPlan walk(Path layerfs, LongConsumer progress) throws IOException {
-        Objects.requireNonNull(progress, "progress");
-        Walk walk = new Walk(layerfs, new AtomicBoolean(), progress);
+        return walk(layerfs, new AtomicBoolean(), Objects.requireNonNull(progress, "progress"));
+    }
+
+    private WhiteoutPlan walk(Path layerfs, AtomicBoolean cancelled, LongConsumer progress) throws IOException {
+        Walk walk = new Walk(layerfs, cancelled, progress);
         Files.walkFileTree(layerfs, walk);
-        progress.accept(walk.entries);
+        if (cancelled.get()) {
+            throw new ScanAbortedException("whiteout scan of " + layerfs + " abandoned after " + walk.entries
+                    + " entries");
+        }
         return WhiteoutPlan.of(walk.markers, walk.directories);
     }
 
@@ -119,7 +111,7 @@ public final class WhiteoutScan {
         private final LongConsumer progress;
         private final List<Path> markers = new ArrayList<>();
         private final Map<Path, DirAttributes> directories = new HashMap<>();
-        private volatile long entries;
+        private long entries;
 
         Walk(Path root, AtomicBoolean cancelled, LongConsumer progress) {
             this.root = root;
@@ -161,9 +153,7 @@ public final class WhiteoutScan {
                 throw new ScanAbortedException("whiteout scan of " + root + " stopped: more than "
                         + maxEntries + " entries");
             }
-            if (seen % PROGRESS_EVERY == 0) {
-                progress.accept(seen);
-            }
+            progress.accept(seen);
         }
 
         private static DirAttributes read(Path dir) throws IOException {

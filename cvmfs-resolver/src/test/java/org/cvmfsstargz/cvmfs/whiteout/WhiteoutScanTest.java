@@ -86,17 +86,36 @@ class WhiteoutScanTest {
     }
 
     @Test
-    void aSlowWalkEndsAtTheDeadline() throws IOException {
+    void aWalkThatStallsIsAbandonedAfterTheStallDeadline() throws IOException {
         for (int i = 0; i < 5; i++) {
             touch(layerfs.resolve("f" + i));
         }
         WhiteoutScan scan = new WhiteoutScan(Duration.ofMillis(200), 100);
         long start = System.nanoTime();
-        // The progress listener runs on the walking thread: a slow one stands in for a slow tree.
+        // The progress listener runs on the walking thread after each entry: a slow one stands in for a slow tree.
         assertThatThrownBy(() -> scan.scan(layerfs, n -> {
-            sleep(1000);
-        })).isInstanceOf(ScanAbortedException.class).hasMessageContaining("deadline of 200 ms");
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(500));
+            if (n == 3) {
+                sleep(2_000);
+            }
+        })).isInstanceOf(ScanAbortedException.class).hasMessageContaining("no new entry for")
+                .hasMessageContaining("limit 200 ms").hasMessageContaining("after 3 entries");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(1_000));
+    }
+
+    @Test
+    void aSlowWalkThatKeepsFindingEntriesFinishesHoweverLongItTakes() throws IOException {
+        for (int i = 0; i < 10; i++) {
+            touch(layerfs.resolve("f" + i));
+        }
+        touch(layerfs.resolve("etc/.wh.gone"));
+        WhiteoutScan scan = new WhiteoutScan(Duration.ofMillis(200), 100);
+        long start = System.nanoTime();
+
+        WhiteoutPlan plan = scan.scan(layerfs, n -> sleep(60));
+
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("three times the stall deadline and more")
+                .isGreaterThan(Duration.ofMillis(600));
+        assertThat(plan.deleted()).containsExactly(Path.of("etc/gone"));
     }
 
     private static void sleep(long millis) {

@@ -12,11 +12,13 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.cvmfsstargz.it.support.TestNode;
 import org.cvmfsstargz.it.support.CriImageClient;
 import org.cvmfsstargz.it.support.OciImageBuilder;
 import org.cvmfsstargz.it.support.OciImageBuilder.Image;
 import org.cvmfsstargz.it.support.OciImageBuilder.Layer;
+import org.cvmfsstargz.it.support.fuse.FaultyFuse;
 import org.cvmfsstargz.proto.snapshots.v1.Kind;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -33,6 +35,12 @@ import org.cvmfsstargz.snapshotter.core.dirs.LocalTree;
 @Timeout(180)
 class CvmfsEndToEndIT {
     private static final String SOURCE_LABEL = "containerd.io/snapshot/cvmfs-stargz.source";
+    /**
+     * A directory in the image's upper layers that the containers below never look at: with it
+     * failing (EIO), a walk of those layers' trees fails while containers run, which tells a
+     * layer served without a walk from one that needed one.
+     */
+    private static final String UNREAD = "unread";
 
     /** What each layer of {@link #image} contributes, printed in an order the assertions spell out. */
     private static final String LAYERS_SCRIPT = String.join("; ",
@@ -63,11 +71,18 @@ class CvmfsEndToEndIT {
     Path tmp;
 
     private TestNode node;
+    private FaultyFuse fuse;
 
     @AfterEach
-    void stopEverything() {
-        if (node != null) {
-            node.close();
+    void stopEverything() throws IOException {
+        try {
+            if (fuse != null) {
+                fuse.close(); // first: the repository must not keep anything hung
+            }
+        } finally {
+            if (node != null) {
+                node.close();
+            }
         }
     }
 
@@ -215,6 +230,132 @@ class CvmfsEndToEndIT {
                 .isEqualTo("layer 1\nlayer 127\n115\n9-deleted\n");
     }
 
+    @Test
+    void theContainerSeesTheSameTreeAsAfterANormalPullWhenTheLayersAreWalked() throws Exception {
+        node = TestNode.start(tmp, "", List.of(REPOSITORY));
+        Image image = image(node.imageName("it/tree-walked:1"));
+        node.ingest(image, REPOSITORY);
+        removeWhiteoutIndexes(node.cvmfs().resolve(REPOSITORY), image); // as DUCC publishes: no index
+        node.publish(image);
+        node.rpull(image);
+        String fromCvmfs = node.tree(SNAPSHOTTER, image);
+
+        node.pullNormally(image);
+
+        assertThat(fromCvmfs).isEqualTo(node.tree("overlayfs", image)).doesNotContain(".wh.")
+                .doesNotContain("/etc/gone.txt").doesNotContain("/data/lower.txt");
+        assertThat(planFiles()).as("the walks' plans were kept on disk").hasSize(image.layerDigests().size());
+    }
+
+    @Test
+    void afterARestartTheLayersPlansComeFromDiskWithoutWalkingTheirTrees() throws Exception {
+        node = TestNode.start(tmp, "", List.of(REPOSITORY));
+        Image image = image(node.imageName("it/plans-on-disk:1"));
+        mountRepository(image);
+        removeWhiteoutIndexes(backing(), image);
+        node.publish(image);
+        node.rpull(image); // walks every layer: nothing fails yet
+        assertThat(planFiles()).hasSize(image.layerDigests().size());
+        forgetImage(image);
+        node.restartDaemon();
+        failWalksOfTheUpperLayers(image);
+
+        node.rpull(image);
+
+        assertServedFromCvmfs(image, image.layerDigests());
+        assertThat(node.run(SNAPSHOTTER, image, "/bin/sh", "-c", LAYERS_SCRIPT)).isEqualTo(LAYERS_OUTPUT);
+
+        // The control: without its plan on disk, the top layer's walk meets the failing tree.
+        forgetImage(image);
+        node.restartDaemon();
+        Files.delete(planFile(image.layerDigests().getLast()));
+        node.rpull(image);
+        assertServedFromCvmfs(image, image.layerDigests().subList(0, 2));
+        assertThat(node.proxy().blobBytes(image.layerDigests().getLast())).as("the top layer was walked, and pulled")
+                .isPositive();
+        assertThat(node.run(SNAPSHOTTER, image, "/bin/sh", "-c", LAYERS_SCRIPT)).isEqualTo(LAYERS_OUTPUT);
+    }
+
+    @Test
+    void layersIngestedWithTheirWhiteoutIndexAreServedWithoutWalkingTheirTrees() throws Exception {
+        node = TestNode.start(tmp, "", List.of(REPOSITORY));
+        Image image = image(node.imageName("it/indexed:1"));
+        mountRepository(image);
+        String top = image.layerDigests().getLast();
+        Files.delete(indexFile(backing(), top)); // the control: this layer has to be walked
+        failWalksOfTheUpperLayers(image);
+        node.publish(image);
+
+        node.rpull(image);
+
+        assertServedFromCvmfs(image, image.layerDigests().subList(0, 2));
+        assertThat(node.proxy().blobBytes(top)).as("the layer without an index was walked, and pulled").isPositive();
+        assertThat(node.run(SNAPSHOTTER, image, "/bin/sh", "-c", LAYERS_SCRIPT)).isEqualTo(LAYERS_OUTPUT);
+        assertThat(planFiles()).as("indexed plans are kept on disk too")
+                .containsExactlyInAnyOrderElementsOf(image.layerDigests().subList(0, 2).stream()
+                        .map(d -> d.substring("sha256:".length())).toList());
+    }
+
+    /** The stand-in repository as a FUSE mirror of {@code image} ingested into {@link #backing()}. */
+    private void mountRepository(Image image) throws Exception {
+        TestNode.ingestInto(image, backing());
+        fuse = FaultyFuse.mount(Files.createDirectories(node.cvmfs().resolve(REPOSITORY)), backing());
+    }
+
+    private Path backing() {
+        return tmp.resolve("backing");
+    }
+
+    /** Every operation under {@link #UNREAD} in the layers above the base fails with EIO from now on. */
+    private void failWalksOfTheUpperLayers(Image image) {
+        for (String digest : image.layerDigests().subList(1, image.layerDigests().size())) {
+            String hex = digest.substring("sha256:".length());
+            fuse.failWithEio(".layers/" + hex.substring(0, 2) + "/" + hex + "/layerfs/" + UNREAD);
+        }
+    }
+
+    private static Path indexFile(Path repository, String digest) {
+        String hex = digest.substring("sha256:".length());
+        return repository.resolve(".layers").resolve(hex.substring(0, 2)).resolve(hex).resolve(".metadata/whiteouts");
+    }
+
+    private static void removeWhiteoutIndexes(Path repository, Image image) throws IOException {
+        for (String digest : image.layerDigests()) {
+            Files.delete(indexFile(repository, digest));
+        }
+    }
+
+    /** Removes the image and, through containerd's garbage collection, its snapshots. */
+    private void forgetImage(Image image) {
+        node.containerd().ctrOk("images", "rm", "--sync", image.name());
+        assertThat(node.daemon().list()).as("no snapshot left").isEmpty();
+        node.proxy().reset();
+    }
+
+    private Path planFile(String digest) {
+        return node.daemon().root().resolve("cvmfs/whiteouts").resolve(digest.substring("sha256:".length()));
+    }
+
+    /** Names of the whiteout plans the daemon keeps on disk. */
+    private List<String> planFiles() throws IOException {
+        Path dir = node.daemon().root().resolve("cvmfs/whiteouts");
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).toList();
+        }
+    }
+
+    private void assertServedFromCvmfs(Image image, List<String> digests) {
+        for (String digest : digests) {
+            assertThat(node.proxy().blobBytes(digest)).as("bytes of layer %s served; requests:\n%s", digest,
+                    String.join("\n", node.proxy().requests())).isZero();
+        }
+        Map<String, String> sources = sources(node);
+        for (int i = 0; i < digests.size(); i++) {
+            assertThat(sources).containsEntry(image.chainIds().get(image.layerDigests().indexOf(digests.get(i))),
+                    "cvmfs");
+        }
+    }
+
     /** Busybox; a layer of files with owners, modes and links; a layer that replaces, deletes and hides some. */
     private Image image(String name) throws IOException {
         return OciImageBuilder.image(name)
@@ -228,13 +369,15 @@ class CvmfsEndToEndIT {
                         .dir("srv/owned", 0750, 1000, 1000)
                         .file("srv/owned/secret", "for uid 1000\n".getBytes(), 0600, 1000, 1000)
                         .file("data/lower.txt", "hidden by the opaque directory\n")
-                        .file("data/sub/deep.txt", "hidden too\n"))
+                        .file("data/sub/deep.txt", "hidden too\n")
+                        .file(UNREAD + "/1.txt", "a tree containers never read\n"))
                 .layer(layer()
                         .file("etc/layer2.txt", "from layer 2\n")
                         .file("etc/replaced.txt", "new\n")
                         .whiteout("etc/gone.txt")
                         .opaque("data")
-                        .file("data/upper.txt", "the only file left in /data\n"))
+                        .file("data/upper.txt", "the only file left in /data\n")
+                        .file(UNREAD + "/2.txt", "a tree containers never read\n"))
                 .writeArchive(tmp.resolve(name.substring(name.lastIndexOf('/') + 1).replace(':', '-') + ".tar"));
     }
 

@@ -25,16 +25,18 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A repository that is missing, fails with EIO or hangs must cost a pull at most the configured
  * deadline: every layer falls back to the ordinary download, the container runs, the daemon says
- * why in one warning per repository, and other RPCs keep answering meanwhile. The failing and
- * hanging repositories are a FUSE mount mirroring an {@code ingest}ed tree, with faults injected.
+ * why in one warning per repository, and other RPCs keep answering meanwhile. A layer whose own
+ * tree hangs or crawls costs that layer alone: its repository stays available, and a walk that
+ * ends after its Prepare gave up serves the next pull. The failing and hanging repositories are a
+ * FUSE mount mirroring an {@code ingest}ed tree, with faults injected.
  */
 @Timeout(180)
 class CvmfsFaultsIT {
     private static final String FAULTY = "faulty.test";
     private static final Duration PROBE_DEADLINE = Duration.ofMillis(2_000);
-    private static final Duration SCAN_DEADLINE = Duration.ofMillis(3_000);
+    private static final Duration STALL_DEADLINE = Duration.ofMillis(3_000);
     private static final String DEADLINES = "probe_timeout_ms = " + PROBE_DEADLINE.toMillis()
-            + "\nscan_timeout_ms = " + SCAN_DEADLINE.toMillis() + "\n";
+            + "\nscan_stall_timeout_ms = " + STALL_DEADLINE.toMillis() + "\n";
     private static final Pattern UNAVAILABLE = Pattern.compile("cvmfs repository unavailable, layers fall back"
             + " to pulling repository=(\\S+) reason=\"([^\"]*)\"");
 
@@ -117,7 +119,7 @@ class CvmfsFaultsIT {
     }
 
     @Test
-    void layersThatHangInsideTheirTreesCostOneScanDeadlineInAll() throws Exception {
+    void layersThatHangInsideTheirTreesCostOneStallDeadlineInAllAndLeaveTheirRepositoryAvailable() throws Exception {
         node = TestNode.start(tmp, DEADLINES, List.of(FAULTY));
         Image image = OciImageBuilder.image(node.imageName("it/hang-inside:1"))
                 .layer(Layer.busyboxBase())
@@ -125,9 +127,9 @@ class CvmfsFaultsIT {
                 .layer(layer().file("etc/top.txt", "top layer\n"))
                 .writeArchive(tmp.resolve("image.tar"));
         mountFaultyRepositoryWith(image);
+        removeWhiteoutIndexes(image); // as DUCC publishes: the daemon has to walk
         for (String digest : image.layerDigests().subList(1, 3)) {
-            String hex = digest.substring("sha256:".length());
-            fuse.hang(".layers/" + hex.substring(0, 2) + "/" + hex + "/layerfs/etc");
+            fuse.hang(layerfs(digest) + "/etc");
         }
         node.publish(image);
 
@@ -140,12 +142,52 @@ class CvmfsFaultsIT {
         for (String hung : image.layerDigests().subList(1, 3)) {
             assertThat(node.proxy().blobBytes(hung)).as("layer %s was pulled", hung).isPositive();
         }
-        assertThat(pullMs).as("the second hung layer did not wait for its own deadline")
-                .isLessThan(2 * SCAN_DEADLINE.toMillis());
-        assertThat(node.run(SNAPSHOTTER, image, "/bin/cat", "/etc/middle.txt", "/etc/top.txt"))
+        assertThat(pullMs).as("both hung layers were walked at once, ahead: one stall deadline for the two")
+                .isLessThan(2 * STALL_DEADLINE.toMillis());
+        assertThat(node.run(SNAPSHOTTER, image, "/bin/sh", "-c", "cat /etc/middle.txt /etc/top.txt"))
                 .isEqualTo("middle layer\ntop layer\n");
-        assertThat(unavailableWarnings()).singleElement().satisfies(w -> assertThat(w).startsWith(FAULTY + "|")
-                .contains("did not return within " + SCAN_DEADLINE.toMillis() + " ms"));
+        assertThat(unavailableWarnings()).as("a layer's tree is not its repository").isEmpty();
+
+        Image other = OciImageBuilder.image(node.imageName("it/after-the-hang:1"))
+                .layer(Layer.busyboxBase())
+                .layer(layer().file("etc/other.txt", "other layer\n"))
+                .writeArchive(tmp.resolve("other.tar"));
+        TestNode.ingestInto(other, tmp.resolve("backing")); // the mirror shows what is added to its backing
+        node.publish(other);
+        node.rpull(other);
+        assertThat(node.proxy().blobBytes(other.layerDigests().getLast()))
+                .as("another layer of the same repository comes from CVMFS").isZero();
+    }
+
+    @Test
+    void aWalkThatOutlastsThePreparesWaitIsKeptAndServesTheNextPull() throws Exception {
+        node = TestNode.start(tmp, "probe_timeout_ms = 2000\nscan_timeout_ms = 2000\n", List.of(FAULTY));
+        Image image = OciImageBuilder.image(node.imageName("it/slow-walk:1"))
+                .layer(Layer.busyboxBase())
+                .layer(layer().file("etc/top.txt", "top layer\n").file("slow/1.txt", "slow\n"))
+                .writeArchive(tmp.resolve("image.tar"));
+        mountFaultyRepositoryWith(image);
+        removeWhiteoutIndexes(image);
+        String top = image.layerDigests().getLast();
+        fuse.hang(layerfs(top) + "/slow");
+        node.publish(image);
+
+        CompletableFuture<Void> pull = CompletableFuture.runAsync(() -> node.rpull(image));
+        awaitHungCall();
+        Thread.sleep(3_000); // past the Prepare's wait: the top layer is pulled meanwhile
+        fuse.release(); // the walk goes on (far from its stall deadline) and ends
+        pull.get();
+        assertThat(node.proxy().blobBytes(top)).as("the top layer's Prepare gave up waiting").isPositive();
+        Path plan = node.daemon().root().resolve("cvmfs/whiteouts").resolve(top.substring("sha256:".length()));
+        awaitFile(plan);
+
+        node.containerd().ctrOk("images", "rm", "--sync", image.name());
+        node.proxy().reset();
+        fuse.failWithEio(layerfs(top) + "/slow"); // from now on a walk of the top layer fails
+        node.rpull(image);
+
+        assertThat(node.proxy().blobBytes(top)).as("the kept plan served the top layer").isZero();
+        assertThat(node.run(SNAPSHOTTER, image, "/bin/cat", "/etc/top.txt")).isEqualTo("top layer\n");
     }
 
     /** The repository as a FUSE mirror of {@code image} ingested into a local directory. */
@@ -153,6 +195,28 @@ class CvmfsFaultsIT {
         Path backing = tmp.resolve("backing");
         TestNode.ingestInto(image, backing);
         fuse = FaultyFuse.mount(Files.createDirectories(node.cvmfs().resolve(FAULTY)), backing);
+    }
+
+    private static String layerfs(String digest) {
+        String hex = digest.substring("sha256:".length());
+        return ".layers/" + hex.substring(0, 2) + "/" + hex + "/layerfs";
+    }
+
+    /** Removes the whiteout indexes {@code ingest} wrote, so that the daemon walks the layers. */
+    private void removeWhiteoutIndexes(Image image) throws IOException {
+        for (String digest : image.layerDigests()) {
+            String hex = digest.substring("sha256:".length());
+            Files.delete(tmp.resolve("backing/.layers").resolve(hex.substring(0, 2)).resolve(hex)
+                    .resolve(".metadata/whiteouts"));
+        }
+    }
+
+    private static void awaitFile(Path file) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!Files.exists(file)) {
+            assertThat(System.nanoTime()).as("%s appeared", file).isLessThan(deadline);
+            Thread.sleep(20);
+        }
     }
 
     private void assertEveryLayerWasDownloaded(Image image) {

@@ -18,12 +18,16 @@ import org.cvmfsstargz.cvmfs.resolve.Repository;
  * @param repositories                   repository names, asked in this order; the first that publishes a layer provides it
  * @param probeTimeoutMs                 how long one filesystem call on a repository may take before the repository
  *                                       counts as unavailable for that layer
- * @param scanTimeoutMs                  how long reading one layer's whiteout markers may take
+ * @param scanTimeoutMs                  how long a Prepare waits for a layer's whiteout markers before the layer is pulled
+ * @param scanStallTimeoutMs             how long a walk of a layer's tree may find no new entry before the layer is
+ *                                       pulled (a walk that keeps finding entries goes on, past {@code scanTimeoutMs})
  * @param scanMaxEntries                 the most entries a layer may have for its markers to be read; a larger layer is pulled
+ * @param whiteoutCacheMaxEntries        how many layers' whiteout markers are kept on local disk; 0 keeps none
  * @param unavailableLogIntervalSeconds  an unavailable repository is logged at most once per this interval
  */
 public record CvmfsConfig(Boolean enabled, Path mountpoint, List<String> repositories, Integer probeTimeoutMs,
-        Integer scanTimeoutMs, Long scanMaxEntries, Integer unavailableLogIntervalSeconds) {
+        Integer scanTimeoutMs, Integer scanStallTimeoutMs, Long scanMaxEntries, Integer whiteoutCacheMaxEntries,
+        Integer unavailableLogIntervalSeconds) {
     public static final Path DEFAULT_MOUNTPOINT = Path.of("/cvmfs");
     public static final String DEFAULT_REPOSITORY = "unpacked.cern.ch";
 
@@ -49,16 +53,28 @@ public record CvmfsConfig(Boolean enabled, Path mountpoint, List<String> reposit
         }
         probeTimeoutMs = positive("cvmfs.probe_timeout_ms", Optional.ofNullable(probeTimeoutMs).orElse(5_000));
         scanTimeoutMs = positive("cvmfs.scan_timeout_ms", Optional.ofNullable(scanTimeoutMs).orElse(60_000));
+        scanStallTimeoutMs = positive("cvmfs.scan_stall_timeout_ms",
+                Optional.ofNullable(scanStallTimeoutMs).orElse(30_000));
         scanMaxEntries = Optional.ofNullable(scanMaxEntries).orElse(5_000_000L);
         if (scanMaxEntries <= 0) {
             throw new ConfigException("cvmfs.scan_max_entries", "must be positive, got " + scanMaxEntries);
+        }
+        whiteoutCacheMaxEntries = Optional.ofNullable(whiteoutCacheMaxEntries).orElse(10_000);
+        if (whiteoutCacheMaxEntries < 0) {
+            throw new ConfigException("cvmfs.whiteout_cache_max_entries", "must be at least 0, got "
+                    + whiteoutCacheMaxEntries);
         }
         unavailableLogIntervalSeconds = positive("cvmfs.unavailable_log_interval_seconds",
                 Optional.ofNullable(unavailableLogIntervalSeconds).orElse(300));
     }
 
     public static CvmfsConfig defaults() {
-        return new CvmfsConfig(null, null, null, null, null, null, null);
+        return new CvmfsConfig(null, null, null, null, null, null, null, null, null);
+    }
+
+    /** Where the daemon keeps layers' whiteout markers (one small file per layer digest), under its root. */
+    public static Path whiteoutCacheDir(Path daemonRoot) {
+        return daemonRoot.resolve("cvmfs").resolve("whiteouts");
     }
 
     /** The configured repositories under the mountpoint, in the order they are asked. */

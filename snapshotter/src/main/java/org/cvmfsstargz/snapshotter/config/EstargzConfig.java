@@ -25,7 +25,7 @@ public record EstargzConfig(Boolean enabled, Boolean requireTocDigest, Boolean p
         Path cacheDir, Long cacheMaxBytes, Long memoryCacheMaxBytes, Long maxTocBytes, Long tocPrefetchMaxBytes) {
     public static final long DEFAULT_CACHE_BYTES = 10L << 30;
     public static final long DEFAULT_MEMORY_CACHE_BYTES = 16L << 20;
-    public static final long DEFAULT_MAX_TOC_BYTES = 256L << 20;
+    public static final long DEFAULT_MAX_TOC_BYTES = 128L << 20;
     public static final long DEFAULT_TOC_PREFETCH_BYTES = 64L << 20;
 
     public EstargzConfig {

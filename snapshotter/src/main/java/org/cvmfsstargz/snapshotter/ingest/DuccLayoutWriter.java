@@ -21,8 +21,13 @@ import java.time.format.DateTimeFormatter;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import org.cvmfsstargz.cvmfs.resolve.LayerDigest;
+import org.cvmfsstargz.cvmfs.whiteout.WhiteoutIndex;
+import org.cvmfsstargz.cvmfs.whiteout.WhiteoutPlan;
+import org.cvmfsstargz.cvmfs.whiteout.WhiteoutScan;
 import org.cvmfsstargz.snapshotter.core.dirs.LocalTree;
 import org.cvmfsstargz.stargz.format.Digest;
 
@@ -31,12 +36,16 @@ import org.cvmfsstargz.stargz.format.Digest;
  * directory: {@code .layers/.cvmfscatalog}, {@code .layers/<xx>/.cvmfscatalog}, and per layer
  * {@code .layers/<xx>/<hex>/layerfs/} (the verbatim tar, plus an empty {@code .cvmfscatalog}) and
  * {@code .layers/<xx>/<hex>/.metadata/{layers.json,origin.json}}; {@code <hex>} is the compressed
- * digest (reference {@code cvmfs.md} §2.3-2.4).
+ * digest (reference {@code cvmfs.md} §2.3-2.4). Beside DUCC's files, {@code .metadata/whiteouts}
+ * holds the layer's whiteout index ({@link WhiteoutIndex}: its {@code .wh.*} and
+ * {@code .cvmfscatalog} markers, found by walking the freshly unpacked local tree), so that the
+ * daemon need not walk the published tree on CVMFS.
  *
  * <p>Each layer is unpacked into a temporary directory beside its final place, verified (blob
  * digest and size, then diffID), and renamed into place; metadata is written before
  * {@code layerfs} appears, so a present {@code layerfs} means a complete layer. A present layer is
- * not rewritten; only the image is added to its {@code origin.json}.
+ * not rewritten; only the image is added to its {@code origin.json}, and its whiteout index if it
+ * has none (a layer ingested before indexes existed).
  *
  * <p>Not safe for concurrent ingests into the same output: two processes adding origins to one
  * shared layer at once may lose one backlink. Holds no resources.
@@ -93,6 +102,9 @@ public final class DuccLayoutWriter {
             throws IngestException, IOException {
         if (Files.isDirectory(layerDir.resolve("layerfs"), LinkOption.NOFOLLOW_LINKS)) {
             addOrigin(layerDir.resolve(".metadata"), image.configDigest());
+            if (!Files.exists(layerDir.resolve(".metadata").resolve(WhiteoutIndex.FILE_NAME), LinkOption.NOFOLLOW_LINKS)) {
+                writeWhiteoutIndex(layer, layerDir.resolve("layerfs"), layerDir.resolve(".metadata"));
+            }
             return false;
         }
         Path temp = layerDir.resolveSibling("." + layer.digest().hex() + ".ingest-" + ProcessHandle.current().pid()
@@ -104,6 +116,7 @@ public final class DuccLayoutWriter {
             Path metadata = Files.exists(layerDir) ? layerDir.resolve(".metadata") : temp.resolve(".metadata");
             writeLayersJson(metadata, image, layer, diffSize);
             addOrigin(metadata, image.configDigest());
+            writeWhiteoutIndex(layer, layerfs, metadata);
             if (Files.exists(layerDir)) {
                 Files.move(layerfs, layerDir.resolve("layerfs"), StandardCopyOption.ATOMIC_MOVE);
             } else {
@@ -163,6 +176,19 @@ public final class DuccLayoutWriter {
         info.put("diff-digest", layer.diffId().value());
         info.put("diff-size", diffSize);
         writeAtomically(metadata.resolve("layers.json"), JSON.writeValueAsBytes(JSON.createArrayNode().add(info)));
+    }
+
+    /**
+     * Writes {@code metadata/whiteouts}: the markers of {@code layerfs} as {@link WhiteoutIndex}
+     * says, unless the layer has too many for an index (the daemon then walks it).
+     */
+    private static void writeWhiteoutIndex(OciLayer layer, Path layerfs, Path metadata) throws IOException {
+        LayerDigest digest = LayerDigest.parse(layer.digest().value());
+        WhiteoutPlan plan = new WhiteoutScan(Duration.ofMinutes(1), Long.MAX_VALUE).walk(layerfs, entries -> { });
+        Optional<byte[]> index = WhiteoutIndex.encode(digest, plan);
+        if (index.isPresent()) {
+            writeAtomically(metadata.resolve(WhiteoutIndex.FILE_NAME), index.get());
+        }
     }
 
     /** Adds {@code origin} to {@code metadata/origin.json}, keeping the origins already listed. */

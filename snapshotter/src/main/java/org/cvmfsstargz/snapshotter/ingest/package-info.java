@@ -1,7 +1,7 @@
 /**
  * The {@code ingest} engine: unpacks an OCI image (layout directory, archive, or registry) into
  * the layout DUCC writes on a CVMFS repository ({@code .layers/<xx>/<hex>/layerfs} plus
- * {@code .metadata}), under any directory, so a site without DUCC can publish it with
+ * {@code .metadata}, there with the layer's whiteout index), under any directory, so a site without DUCC can publish it with
  * {@code cvmfs_server} and tests can build CVMFS-like trees from real images.
  *
  * <p>Flow: an {@link org.cvmfsstargz.snapshotter.ingest.ImageSource} ({@link

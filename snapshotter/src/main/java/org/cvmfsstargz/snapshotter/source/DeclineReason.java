@@ -20,6 +20,11 @@ public enum DeclineReason {
     CORRUPT,
     /** The layer is published but cannot be stacked where containerd asked for it. */
     NOT_STACKABLE,
+    /**
+     * The layer is published but its whiteout markers could not be read in time (a slow, stalled
+     * or failing walk of its tree); its repository is not counted unavailable for it.
+     */
+    SCAN_INCOMPLETE,
     /** The source failed with an exception. */
     ERROR,
     /** No remote layer source is configured. */

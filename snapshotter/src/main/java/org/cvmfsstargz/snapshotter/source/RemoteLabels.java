@@ -1,5 +1,7 @@
 package org.cvmfsstargz.snapshotter.source;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -20,6 +22,13 @@ public final class RemoteLabels {
     public static final String STARGZ_DIGEST = "containerd.io/snapshot/remote/stargz.digest";
     /** On an unpack Prepare from {@code ctr-remote image rpull}: the image reference. */
     public static final String STARGZ_REFERENCE = "containerd.io/snapshot/remote/stargz.reference";
+    /**
+     * On an unpack Prepare from containerd's CRI: comma-separated digests of this layer and the
+     * image's layers after it, cut short to fit containerd's 4096-byte label limit.
+     */
+    public static final String CRI_IMAGE_LAYERS = "containerd.io/snapshot/cri.image-layers";
+    /** On an unpack Prepare from {@code ctr-remote image rpull}: the same list as {@link #CRI_IMAGE_LAYERS}. */
+    public static final String STARGZ_LAYERS = "containerd.io/snapshot/remote/stargz.layers";
 
     private RemoteLabels() {}
 
@@ -27,5 +36,15 @@ public final class RemoteLabels {
     public static Optional<String> layerDigest(Map<String, String> labels) {
         return Optional.ofNullable(labels.get(CRI_LAYER_DIGEST))
                 .or(() -> Optional.ofNullable(labels.get(STARGZ_DIGEST)));
+    }
+
+    /**
+     * The layers of the image as containerd listed them (this one and those after it), from the
+     * CRI label or else ctr-remote's; unvalidated strings, blanks dropped. Empty without either label.
+     */
+    public static List<String> imageLayers(Map<String, String> labels) {
+        return Optional.ofNullable(labels.get(CRI_IMAGE_LAYERS)).or(() -> Optional.ofNullable(labels.get(STARGZ_LAYERS)))
+                .map(list -> Arrays.stream(list.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList())
+                .orElse(List.of());
     }
 }

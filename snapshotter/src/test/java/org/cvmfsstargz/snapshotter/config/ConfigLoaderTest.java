@@ -90,6 +90,8 @@ class ConfigLoaderTest {
                 .containsExactly("/cvmfs/unpacked.cern.ch");
         assertThat(cvmfs.probeTimeoutMs()).isEqualTo(5_000);
         assertThat(cvmfs.scanTimeoutMs()).isEqualTo(60_000);
+        assertThat(cvmfs.scanStallTimeoutMs()).isEqualTo(30_000);
+        assertThat(cvmfs.whiteoutCacheMaxEntries()).isEqualTo(10_000);
         assertThat(cvmfs.unavailableLogIntervalSeconds()).isEqualTo(300);
     }
 
@@ -102,11 +104,22 @@ class ConfigLoaderTest {
                 repositories = ["a.example.org", "b.example.org"]
                 probe_timeout_ms = 250
                 scan_timeout_ms = 1000
+                scan_stall_timeout_ms = 500
                 scan_max_entries = 10
+                whiteout_cache_max_entries = 0
                 unavailable_log_interval_seconds = 60
                 """))).cvmfs();
         assertThat(cvmfs).isEqualTo(new CvmfsConfig(true, Path.of("/srv/cvmfs"),
-                java.util.List.of("a.example.org", "b.example.org"), 250, 1000, 10L, 60));
+                java.util.List.of("a.example.org", "b.example.org"), 250, 1000, 500, 10L, 0, 60));
+    }
+
+    @Test
+    void aNegativeWhiteoutCacheBoundIsRefused() throws Exception {
+        Path file = write("[cvmfs]\nwhiteout_cache_max_entries = -1\n");
+        assertThatThrownBy(() -> ConfigLoader.load(Optional.of(file)))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("cvmfs.whiteout_cache_max_entries")
+                .hasMessageContaining("must be at least 0");
     }
 
     @Test

@@ -70,7 +70,7 @@ class LayerInspectorTest {
 
     private Optional<CvmfsLayerSource> cvmfs() {
         return Optional.of(CvmfsLayerSource.of(new CvmfsConfig(true, tmp, List.of(REPOSITORY), 2_000, null, null,
-                null)));
+                null, null, null)));
     }
 
     private Optional<LayerInspector.Estargz> estargz(boolean requireTocDigest) {

@@ -5,8 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
+import org.cvmfsstargz.cvmfs.resolve.LayerDigest;
+import org.cvmfsstargz.cvmfs.whiteout.WhiteoutIndex;
+import org.cvmfsstargz.cvmfs.whiteout.WhiteoutPlan;
+import org.cvmfsstargz.cvmfs.whiteout.WhiteoutScan;
 import org.cvmfsstargz.stargz.format.Digest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,6 +63,11 @@ class DuccLayoutWriterTest {
         assertThat(layerDir(out, image.layerDigests().get(0)).resolve("layerfs/etc/os-release"))
                 .hasContent("ID=test\n");
         assertThat(layerDir(out, image.layerDigests().get(1)).resolve("layerfs/etc/.wh.os-release")).isEmptyFile();
+        WhiteoutPlan app = index(out, image.layerDigests().get(1));
+        assertThat(app.deleted()).containsExactly(Path.of("etc/os-release"));
+        assertThat(app.hidden()).containsExactlyInAnyOrder(Path.of(".cvmfscatalog"), Path.of("etc/.wh.os-release"));
+        assertThat(app).isEqualTo(walk(out, image.layerDigests().get(1)));
+        assertThat(index(out, image.layerDigests().get(0)).hidden()).containsExactly(Path.of(".cvmfscatalog"));
         try (Stream<Path> shard = Files.list(layerDir(out, image.layerDigests().get(0)).getParent())) {
             assertThat(shard.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains(".ingest-"));
         }
@@ -84,6 +94,38 @@ class DuccLayoutWriterTest {
                 + "\",\"" + second.configDigest() + "\"]}");
         assertThat(layerDir(out, second.layerDigests().get(1)).resolve(".metadata/origin.json"))
                 .hasContent("{\"origin\":[\"" + second.configDigest() + "\"]}");
+    }
+
+    @Test
+    void theWhiteoutIndexOfALayerWithAwkwardNamesIsWhatAWalkOfThePublishedTreeFinds() throws Exception {
+        byte[] awkward = new LayerTar().dir("a dir").file("a dir/.wh.gone file", "").dir("100%")
+                .file("100%/.wh..wh..opq", "").dir("new\nline").file("new\nline/.wh.\u00fcber", "")
+                .dir("tmp", 01777, e -> e.setIds(12, 34)).file("tmp/.wh.junk", "").file("keep", "x").build();
+        TestImage.Written image = new TestImage().layer(BASE).layer(awkward).writeLayout(temp.resolve("image"));
+        Path out = temp.resolve("out");
+
+        ingest(image.path(), out);
+
+        WhiteoutPlan plan = index(out, image.layerDigests().get(1));
+        assertThat(plan).isEqualTo(walk(out, image.layerDigests().get(1)));
+        assertThat(plan.deleted()).containsExactlyInAnyOrder(Path.of("a dir/gone file"), Path.of("new\nline/\u00fcber"),
+                Path.of("tmp/junk"));
+        assertThat(plan.opaque()).containsExactly(Path.of("100%"));
+        assertThat(plan.directories().get(Path.of("tmp")).mode()).isEqualTo(01777);
+    }
+
+    @Test
+    void aLayerIngestedWithoutAnIndexGetsOneWhenAnImageUsingItIsIngestedAgain() throws Exception {
+        TestImage.Written image = new TestImage().layer(BASE).layer(APP).writeLayout(temp.resolve("image"));
+        Path out = temp.resolve("out");
+        ingest(image.path(), out);
+        Path index = layerDir(out, image.layerDigests().get(1)).resolve(".metadata/whiteouts");
+        Files.delete(index);
+
+        IngestReport again = ingest(image.path(), out);
+
+        assertThat(again.layersSkipped()).isEqualTo(2);
+        assertThat(index(out, image.layerDigests().get(1))).isEqualTo(walk(out, image.layerDigests().get(1)));
     }
 
     @Test
@@ -149,6 +191,17 @@ class DuccLayoutWriterTest {
         assertThat(image.layerDigests()).isEqualTo(image.diffIds());
         assertThat(layerDir(out, image.layerDigests().getFirst()).resolve("layerfs/etc/os-release"))
                 .hasContent("ID=test\n");
+    }
+
+    /** The layer's whiteout index as the daemon reads it. */
+    private static WhiteoutPlan index(Path out, Digest digest) throws Exception {
+        return WhiteoutIndex.decode(Files.readAllBytes(layerDir(out, digest).resolve(".metadata/whiteouts")),
+                LayerDigest.parse(digest.value()), "test");
+    }
+
+    /** The layer's plan as a walk of its published tree finds it. */
+    private static WhiteoutPlan walk(Path out, Digest digest) throws Exception {
+        return new WhiteoutScan(Duration.ofSeconds(5), 10_000).walk(layerDir(out, digest).resolve("layerfs"), n -> { });
     }
 
     private static void assertNoLayerLeft(Path out, Digest digest) throws Exception {

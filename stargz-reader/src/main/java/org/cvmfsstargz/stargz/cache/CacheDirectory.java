@@ -145,6 +145,25 @@ final class CacheDirectory {
     }
 
     /**
+     * Reads up to {@code length} bytes of the entry from byte {@code from} into {@code dst}.
+     *
+     * @return how many bytes were read: fewer than {@code length} only if the file ends first
+     * @throws NoSuchFileException if there is no entry under that name
+     * @throws IOException if it cannot be read (a symbolic link is never followed)
+     */
+    int readRange(ChunkKey key, long from, byte[] dst, int dstOffset, int length) throws IOException {
+        try (FileChannel channel = FileChannel.open(pathOf(key), READ, NOFOLLOW_LINKS)) {
+            ByteBuffer buffer = ByteBuffer.wrap(dst, dstOffset, length);
+            while (buffer.hasRemaining()) {
+                if (channel.read(buffer, from + buffer.position() - dstOffset) < 0) {
+                    break;
+                }
+            }
+            return buffer.position() - dstOffset;
+        }
+    }
+
+    /**
      * Writes {@code bytes}, last modified at {@code modified}, to a new temporary file beside
      * {@code key}'s entry, for {@link #publish}. Not synced: after a power loss an entry may be
      * empty or zeroed, which reading checks catch for keys that state a digest or length.

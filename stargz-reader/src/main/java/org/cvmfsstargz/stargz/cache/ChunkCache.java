@@ -25,6 +25,21 @@ public interface ChunkCache extends AutoCloseable {
     Optional<byte[]> get(ChunkKey key);
 
     /**
+     * Copies {@code length} bytes of the chunk held under {@code key}, from its byte {@code from},
+     * into {@code dst} at {@code dstOffset}; false on a miss, with nothing copied. What a read of a
+     * cached chunk needs: a tier that can serve part of an entry without making a copy of all of it
+     * does so, after the same checks as {@link #get}. Counted as {@link #get} counts.
+     */
+    default boolean read(ChunkKey key, long from, byte[] dst, int dstOffset, int length) {
+        Optional<byte[]> bytes = get(key);
+        if (bytes.isEmpty() || from < 0 || from + length > bytes.get().length) {
+            return false;
+        }
+        System.arraycopy(bytes.get(), (int) from, dst, dstOffset, length);
+        return true;
+    }
+
+    /**
      * Whether {@code key} is held, without reading, verifying or counting it, and without making
      * it more recently used: a cheap hint for deciding what to prefetch. A later {@link #get} may
      * still miss (the entry was evicted, or found broken).

@@ -57,6 +57,11 @@ public final class DiskChunkCache implements ChunkCache {
     private final ThrottledLog ioWarnings = new ThrottledLog(LOG, Duration.ofMinutes(1));
     private final ThrottledLog corruptionWarnings = new ThrottledLog(LOG, Duration.ofSeconds(1));
     private final LongAdder hits = new LongAdder();
+    /**
+     * Ranged reads set an entry's file time (its place in the LRU order after a restart) at most this
+     * often: a FUSE read of 128 KiB would otherwise cost a metadata write.
+     */
+    private static final long TOUCH_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(60);
     private final LongAdder misses = new LongAdder();
     private final LongAdder errors = new LongAdder();
     /** Per-key locks: held for a rename and its index update, or for a deletion; never for reads or writes of bytes. */
@@ -118,6 +123,8 @@ public final class DiskChunkCache implements ChunkCache {
                         + " (disk corruption, or the file was changed); the chunk will be fetched again");
                 return miss(true);
             }
+            slot.get().verified = true;
+            slot.get().touchedNanos = System.nanoTime();
             touchFile(key);
             hits.increment();
             return Optional.of(bytes);
@@ -130,6 +137,53 @@ public final class DiskChunkCache implements ChunkCache {
             ioWarnings.warn("deleted chunk cache entry " + directory.pathOf(key) + ", which could not be read: " + e);
             return miss(true);
         }
+    }
+
+    /**
+     * Reads the range straight from the entry's file, without reading the rest of the chunk:
+     * an entry this run wrote, or has already read whole and checked, is trusted; one an earlier
+     * run left is read whole and checked ({@link #get}) the first time.
+     */
+    @Override
+    public boolean read(ChunkKey key, long from, byte[] dst, int dstOffset, int length) {
+        Objects.requireNonNull(key, "key");
+        Objects.checkFromIndexSize(dstOffset, length, dst.length);
+        Optional<DiskIndex.Slot> slot = closed ? Optional.empty() : index.lookup(key);
+        if (slot.isEmpty() || from < 0 || from + length > slot.get().size) {
+            miss(false);
+            return false;
+        }
+        if (!slot.get().verified) {
+            Optional<byte[]> whole = get(key);
+            whole.ifPresent(bytes -> System.arraycopy(bytes, (int) from, dst, dstOffset, length));
+            return whole.isPresent();
+        }
+        try {
+            int read = directory.readRange(key, from, dst, dstOffset, length);
+            if (read != length) {
+                drop(key, slot.get());
+                corruptionWarnings.warn("deleted chunk cache entry " + directory.pathOf(key) + ": it ends before"
+                        + " byte " + (from + length) + " of its " + slot.get().size + " (the file was changed);"
+                        + " the chunk will be fetched again");
+                miss(true);
+                return false;
+            }
+        } catch (NoSuchFileException e) {
+            index.remove(key, slot.get());
+            miss(false);
+            return false;
+        } catch (IOException e) {
+            drop(key, slot.get());
+            ioWarnings.warn("deleted chunk cache entry " + directory.pathOf(key) + ", which could not be read: " + e);
+            miss(true);
+            return false;
+        }
+        if (System.nanoTime() - slot.get().touchedNanos > TOUCH_INTERVAL_NANOS) {
+            slot.get().touchedNanos = System.nanoTime();
+            touchFile(key);
+        }
+        hits.increment();
+        return true;
     }
 
     @Override

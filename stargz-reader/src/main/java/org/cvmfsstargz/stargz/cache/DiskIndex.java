@@ -19,12 +19,21 @@ import java.util.Optional;
  * <p>Thread-safe: every method holds the index's lock for a few map operations, never for I/O.
  */
 final class DiskIndex {
-    /** One recorded write of an entry: its length, and by identity which write it was. */
+    /**
+     * One recorded write of an entry: its length, by identity which write it was, whether its
+     * bytes were checked in this run, and when its file's time was last set.
+     */
     static final class Slot {
         final long size;
+        /** Written by this run from verified bytes, or read whole and checked since the cache opened. */
+        volatile boolean verified;
+        /** {@link System#nanoTime()} of the last time its file's modification time was set. */
+        volatile long touchedNanos;
 
-        Slot(long size) {
+        Slot(long size, boolean verified) {
             this.size = size;
+            this.verified = verified;
+            this.touchedNanos = System.nanoTime();
         }
     }
 
@@ -54,9 +63,9 @@ final class DiskIndex {
         return slots.get(key) != null;
     }
 
-    /** Adds an entry found at open; call in least-recently-used-first order. No eviction. */
+    /** Adds an entry found at open, not checked yet; call in least-recently-used-first order. No eviction. */
     synchronized void load(ChunkKey key, long size) {
-        Slot previous = slots.put(key, new Slot(size));
+        Slot previous = slots.put(key, new Slot(size, false));
         bytes += size - (previous == null ? 0 : previous.size);
     }
 
@@ -77,14 +86,14 @@ final class DiskIndex {
     }
 
     /**
-     * Records a finished write under {@code key}, releasing its reservation, as the most recently
-     * used entry.
+     * Records a finished write of verified bytes under {@code key}, releasing its reservation, as
+     * the most recently used entry.
      *
      * @return entries evicted to stay within the bound (never {@code key}), whose files the caller deletes
      */
     synchronized List<ChunkKey> commit(ChunkKey key, long size) {
         reserved -= size;
-        Slot previous = slots.put(key, new Slot(size));
+        Slot previous = slots.put(key, new Slot(size, true));
         bytes += size - (previous == null ? 0 : previous.size);
         return evictWhileOver(Optional.of(key));
     }

@@ -45,6 +45,20 @@ public final class TieredChunkCache implements ChunkCache {
         return Optional.empty();
     }
 
+    /** Memory, else a ranged read of the disk entry, which is not copied into memory: the page cache keeps it. */
+    @Override
+    public boolean read(ChunkKey key, long from, byte[] dst, int dstOffset, int length) {
+        if (memory.read(key, from, dst, dstOffset, length)) {
+            disk.touch(key);
+            return true;
+        }
+        if (disk.read(key, from, dst, dstOffset, length)) {
+            return true;
+        }
+        misses.increment();
+        return false;
+    }
+
     @Override
     public boolean contains(ChunkKey key) {
         return memory.contains(key) || disk.contains(key);

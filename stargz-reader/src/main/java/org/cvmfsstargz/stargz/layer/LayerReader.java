@@ -99,6 +99,10 @@ public final class LayerReader implements ContentReader {
         activeReads.incrementAndGet();
         try {
             List<FileChunk> needed = chunksCovering(file, offset, end);
+            if (readCached(needed, offset, end, dst)) {
+                options.listener().served(end - offset, true);
+                return (int) (end - offset);
+            }
             Obtained obtained = obtain(needed, true, FetchPurpose.ON_DEMAND);
             if (offset == needed.getFirst().chunk().chunkOffset() && !obtained.firstFromCache()) {
                 fetchFollowing(file, needed.getLast().chunk().chunkEnd());
@@ -142,6 +146,28 @@ public final class LayerReader implements ContentReader {
     /** When the last read ended, in {@link System#nanoTime()} terms. */
     public long lastReadNanos() {
         return lastReadNanos;
+    }
+
+    /**
+     * Copies {@code [offset, end)} straight from the cache when it holds every chunk: no chunk is
+     * copied whole, and a disk entry is read only for the range asked. False, with {@code dst} to
+     * be overwritten, as soon as one chunk is missing.
+     */
+    private boolean readCached(List<FileChunk> needed, long offset, long end, byte[] dst) {
+        for (FileChunk needs : needed) {
+            if (!cache.contains(key(needs))) {
+                return false; // uncounted: the fetch path asks the cache and counts the miss once
+            }
+        }
+        for (FileChunk needs : needed) {
+            Chunk chunk = needs.chunk();
+            long from = Math.max(offset, chunk.chunkOffset());
+            long to = Math.min(end, chunk.chunkEnd());
+            if (!cache.read(key(needs), from - chunk.chunkOffset(), dst, (int) (from - offset), (int) (to - from))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private List<FileChunk> chunksCovering(TocEntry file, long offset, long end) throws IOException {

@@ -60,6 +60,16 @@ public final class TocFetcher {
      * @throws IOException if the blob could not be read
      */
     public TocBytes fetchBytes(OpenedBlob opened, FetchListener listener) throws IOException, CorruptLayerException {
+        return fetchBytes(opened, listener, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #fetchBytes(OpenedBlob, FetchListener)}, refusing a TOC section longer than
+     * {@code maxSectionBytes} before reading it: fetching ahead holds several sections at once, and
+     * must not hold more than its budget allows.
+     */
+    public TocBytes fetchBytes(OpenedBlob opened, FetchListener listener, long maxSectionBytes)
+            throws IOException, CorruptLayerException {
         BlobSource blob = opened.blob();
         long size = blob.size();
         byte[] tail = opened.tail();
@@ -71,6 +81,11 @@ public final class TocFetcher {
         if (!reader.admitsSection(sectionLength) || sectionLength > Integer.MAX_VALUE - 8) {
             throw new CorruptLayerException(CorruptLayerException.Reason.TOC_TOO_LARGE, "TOC section of "
                     + sectionLength + " bytes in " + blob.describe() + " exceeds the configured limit");
+        }
+        if (sectionLength > maxSectionBytes) {
+            throw new CorruptLayerException(CorruptLayerException.Reason.TOC_TOO_LARGE, "TOC section of "
+                    + sectionLength + " bytes in " + blob.describe() + " is larger than " + maxSectionBytes
+                    + " bytes, the most fetched ahead at once");
         }
         long tailStart = size - tail.length;
         byte[] section = new byte[(int) sectionLength];

@@ -193,6 +193,15 @@ public final class TocPrefetcher implements AutoCloseable {
         return new LayerIndex(bytes.blob(), tocs.parse(bytes, tocDigest), false);
     }
 
+    /**
+     * The longest TOC section a loader of a layer fetched ahead should read: the budget shared by
+     * the {@code parallelism} fetches in flight, so that the sections held as bytes at once stay
+     * within {@link Options#maxBytes()}. A larger layer is left to its own Prepare.
+     */
+    public long maxSectionBytes() {
+        return options.maxBytes() / options.parallelism();
+    }
+
     /** The entry's index once its fetch ends, if it succeeded and has {@code tocDigest}. */
     private Optional<LayerIndex> awaitVerified(Entry entry, Optional<Digest> tocDigest) throws IOException {
         LayerIndex index;

@@ -51,6 +51,20 @@ public abstract class ChunkCacheContract {
     }
 
     @Test
+    void readCopiesARangeOfAHeldChunkAndMissesOtherwise() throws IOException {
+        ChunkCache cache = open(BOUND);
+        byte[] chunk = bytes(1, 1000);
+        cache.put(contentKey(chunk), chunk);
+        byte[] dst = new byte[300];
+
+        assertThat(cache.read(contentKey(chunk), 600, dst, 50, 250)).isTrue();
+        assertThat(Arrays.copyOfRange(dst, 50, 300)).isEqualTo(Arrays.copyOfRange(chunk, 600, 850));
+        assertThat(Arrays.copyOfRange(dst, 0, 50)).containsOnly(0);
+        assertThat(cache.read(contentKey(bytes(2, 1000)), 0, dst, 0, 10)).isFalse();
+        assertThat(cache.read(contentKey(chunk), 900, dst, 0, 200)).as("past the chunk's end").isFalse();
+    }
+
+    @Test
     void getReturnsTheBytesPutUnderAContentAddressedKey() throws IOException {
         ChunkCache cache = open(BOUND);
         byte[] chunk = bytes(1, 1000);

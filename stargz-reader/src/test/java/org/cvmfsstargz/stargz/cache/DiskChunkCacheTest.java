@@ -10,6 +10,7 @@ import static org.cvmfsstargz.stargz.cache.TestChunks.legacyKey;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
+import java.util.Arrays;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -117,6 +118,57 @@ class DiskChunkCacheTest extends ChunkCacheContract {
 
             cache.put(contentKey(chunk), chunk);
             assertThat(cache.get(contentKey(chunk))).hasValueSatisfying(b -> assertThat(b).isEqualTo(chunk));
+        }
+    }
+
+    @Test
+    void anEntryAnEarlierRunLeftIsCheckedWholeAtItsFirstRangedReadAndACorruptOneRefused() throws IOException {
+        byte[] good = bytes(1, 1000);
+        byte[] bad = bytes(2, 1000);
+        try (DiskChunkCache cache = DiskChunkCache.open(dir(), BOUND)) {
+            cache.put(contentKey(good), good);
+            cache.put(contentKey(bad), bad);
+        }
+        byte[] flipped = bad.clone();
+        flipped[999] ^= 1;
+        Files.write(fileOf(contentKey(bad)), flipped);
+        byte[] dst = new byte[10];
+        try (DiskChunkCache cache = DiskChunkCache.open(dir(), BOUND)) {
+            assertThat(cache.read(contentKey(bad), 0, dst, 0, 10)).as("the flipped byte is outside the range").isFalse();
+            assertThat(fileOf(contentKey(bad))).doesNotExist();
+            assertThat(cache.read(contentKey(good), 990, dst, 0, 10)).isTrue();
+            assertThat(dst).isEqualTo(Arrays.copyOfRange(good, 990, 1000));
+            assertThat(cache.stats().errors()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void anEntryThisRunWroteIsReadByRangeWithoutReadingTheRestOfIt() throws IOException {
+        byte[] chunk = bytes(1, 1000);
+        try (DiskChunkCache cache = DiskChunkCache.open(dir(), BOUND)) {
+            cache.put(contentKey(chunk), chunk);
+            // Bytes outside the range read are not looked at: a changed byte there goes unnoticed by a ranged read.
+            byte[] changed = chunk.clone();
+            changed[0] ^= 1;
+            Files.write(fileOf(contentKey(chunk)), changed);
+            byte[] dst = new byte[100];
+
+            assertThat(cache.read(contentKey(chunk), 900, dst, 0, 100)).isTrue();
+            assertThat(dst).isEqualTo(Arrays.copyOfRange(chunk, 900, 1000));
+        }
+    }
+
+    @Test
+    void anEntryCutShortBehindTheCachesBackIsAMissAtARangedReadAndIsDeleted() throws IOException {
+        byte[] chunk = bytes(1, 1000);
+        try (DiskChunkCache cache = DiskChunkCache.open(dir(), BOUND)) {
+            cache.put(contentKey(chunk), chunk);
+            Files.write(fileOf(contentKey(chunk)), Arrays.copyOf(chunk, 500));
+
+            assertThat(cache.read(contentKey(chunk), 400, new byte[200], 0, 200)).isFalse();
+            assertThat(fileOf(contentKey(chunk))).doesNotExist();
+            assertThat(cache.contains(contentKey(chunk))).isFalse();
+            assertThat(cache.stats().errors()).isEqualTo(1);
         }
     }
 

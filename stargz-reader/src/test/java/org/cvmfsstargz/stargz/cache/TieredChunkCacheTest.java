@@ -35,6 +35,22 @@ class TieredChunkCacheTest extends ChunkCacheContract {
     }
 
     @Test
+    void aRangedReadOfADiskEntryIsServedFromDiskWithoutFillingMemory() throws IOException {
+        MemoryChunkCache memory = new MemoryChunkCache(BOUND);
+        try (DiskChunkCache disk = disk(BOUND); TieredChunkCache cache = new TieredChunkCache(memory, disk)) {
+            byte[] chunk = bytes(1, 500);
+            disk.put(contentKey(chunk), chunk);
+            byte[] dst = new byte[100];
+
+            assertThat(cache.read(contentKey(chunk), 400, dst, 0, 100)).isTrue();
+            assertThat(dst).isEqualTo(java.util.Arrays.copyOfRange(chunk, 400, 500));
+            assertThat(memory.contains(contentKey(chunk))).as("the page cache keeps it, not the heap").isFalse();
+            assertThat(cache.stats().disk().hits()).isEqualTo(1);
+            assertThat(cache.stats().misses()).isZero();
+        }
+    }
+
+    @Test
     void aDiskHitIsCopiedIntoMemoryAndAnsweredFromThereNextTime() throws IOException {
         MemoryChunkCache memory = new MemoryChunkCache(BOUND);
         try (DiskChunkCache disk = disk(BOUND); TieredChunkCache cache = new TieredChunkCache(memory, disk)) {

@@ -1,6 +1,7 @@
 package org.cvmfsstargz.snapshotter.source.cvmfs;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -8,7 +9,6 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +18,7 @@ import org.cvmfsstargz.cvmfs.probe.ProbeResult;
 import org.cvmfsstargz.cvmfs.probe.RepositoryProbe;
 import org.cvmfsstargz.cvmfs.resolve.LayerDigest;
 import org.cvmfsstargz.cvmfs.resolve.Repository;
+import org.cvmfsstargz.cvmfs.whiteout.DiskPlanCache;
 import org.cvmfsstargz.cvmfs.whiteout.WhiteoutDirs;
 import org.cvmfsstargz.cvmfs.whiteout.WhiteoutPlan;
 import org.cvmfsstargz.cvmfs.whiteout.WhiteoutScan;
@@ -41,13 +42,21 @@ import org.cvmfsstargz.snapshotter.source.RemoteLabels;
  * by at most the deadline and later ones not at all.
  *
  * <p>DUCC keeps whiteouts as plain {@code .wh.*} files, which kernel overlayfs would show. The
- * layer's markers are read once (cached per layer directory) and translated by
- * {@link WhiteoutDirs} into the snapshot's own {@code up} and {@code dn} directories, so deletions
- * and opaque directories behave as after a normal pull and the marker files, {@code .cvmfscatalog}
- * included, are hidden. Everything this source writes lies in the snapshot's directory; nothing is
- * ever written, deleted or unmounted under a repository.
+ * layer's markers (its {@link WhiteoutPlan}) are read once per node: from the daemon's copy on
+ * disk, else from the index the repository publishes beside the layer, else by a walk of its tree
+ * ({@link PlanLoader}); one read per layer at a time, shared by every Prepare that needs it and by
+ * the look-ahead that starts on the layers a Prepare's labels name ({@link LayerPlans},
+ * {@link ScanAhead}). The plan is translated by {@link WhiteoutDirs} into the snapshot's own
+ * {@code up} and {@code dn} directories, so deletions and opaque directories behave as after a
+ * normal pull and the marker files, {@code .cvmfscatalog} included, are hidden. Everything this
+ * source writes lies in the snapshot's directory; nothing is ever written, deleted or unmounted
+ * under a repository.
  *
- * <p>Thread-safe.
+ * <p>A repository is unavailable for a layer when its probe fails or passes the deadline; a slow
+ * or stalled read of one layer's markers leaves that layer to the pull
+ * ({@link DeclineReason#SCAN_INCOMPLETE}) but never counts against its repository.
+ *
+ * <p>Thread-safe. {@link #close} stops the look-ahead.
  */
 public final class CvmfsLayerSource implements LayerSource {
     public static final String NAME = "cvmfs";
@@ -56,45 +65,44 @@ public final class CvmfsLayerSource implements LayerSource {
     /** On a snapshot this source provides: the layer's directory in the repository. */
     public static final String LAYER_DIR_LABEL = "containerd.io/snapshot/cvmfs-stargz.cvmfs-layer";
 
-    private static final int CACHED_PLANS = 512;
-
     private final List<Repository> repositories;
-    private final DeadlineCalls calls;
     private final RepositoryProbe probe;
-    private final WhiteoutScan scan;
+    private final LayerPlans plans;
+    private final ScanAhead ahead;
     private final UnavailableRepositories unavailable;
-    private final Map<Path, WhiteoutPlan> plans = Collections.synchronizedMap(
-            new LinkedHashMap<>(16, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<Path, WhiteoutPlan> eldest) {
-                    return size() > CACHED_PLANS;
-                }
-            });
 
     /**
-     * @param calls the deadline and hang bookkeeping {@code probe} uses too, so that a repository
-     *              hung in a probe or in a walk of a layer's tree is skipped by both
-     * @param scan  reads a layer's markers; runs under {@code calls} with {@code scan.deadline()}
+     * @param calls  the deadline and hang bookkeeping shared with other readers of the repositories
+     *               (statistics), so that a repository hung for one is skipped by all
+     * @param reader reads a path's attributes for the probes
+     * @param plans  finds layers' whiteout plans
      */
-    public CvmfsLayerSource(List<Repository> repositories, DeadlineCalls calls, RepositoryProbe probe,
-            WhiteoutScan scan, Duration unavailableLogInterval, Clock clock) {
+    CvmfsLayerSource(List<Repository> repositories, DeadlineCalls calls, RepositoryProbe.AttributeReader reader,
+            LayerPlans plans, Duration unavailableLogInterval) {
         this.repositories = List.copyOf(repositories);
-        this.calls = calls;
-        this.probe = probe;
-        this.scan = scan;
-        this.unavailable = new UnavailableRepositories(unavailableLogInterval, clock);
+        this.probe = new RepositoryProbe(calls, reader);
+        this.plans = plans;
+        this.ahead = new ScanAhead(repositories, new RepositoryProbe(calls.quiet(), reader), plans);
+        this.unavailable = new UnavailableRepositories(unavailableLogInterval, Clock.systemUTC());
     }
 
+    /** A source without plans on disk, with its own hang state: for {@code inspect}, which only locates layers. */
     public static CvmfsLayerSource of(CvmfsConfig config) {
-        return of(config, new DeadlineCalls(Duration.ofMillis(config.probeTimeoutMs())));
+        return of(config, new DeadlineCalls(Duration.ofMillis(config.probeTimeoutMs())), DiskPlanCache.none());
     }
 
-    /** The same, sharing {@code calls}, and so the repositories' hang state, with other readers of them. */
-    public static CvmfsLayerSource of(CvmfsConfig config, DeadlineCalls calls) {
+    /**
+     * The daemon's source: sharing {@code calls}, and so the repositories' hang state, with other
+     * readers of them; keeping layers' whiteout plans in {@code cache}.
+     */
+    public static CvmfsLayerSource of(CvmfsConfig config, DeadlineCalls calls, DiskPlanCache cache) {
+        Duration stall = Duration.ofMillis(config.scanStallTimeoutMs());
+        WhiteoutScan scan = new WhiteoutScan(stall, config.scanMaxEntries());
+        LayerPlans plans = new LayerPlans(new PlanLoader(cache, calls.quiet(), scan::walk),
+                Duration.ofMillis(config.scanTimeoutMs()), stall);
         return new CvmfsLayerSource(config.repositoryList(), calls,
-                new RepositoryProbe(calls, path -> Files.readAttributes(path, BasicFileAttributes.class)),
-                new WhiteoutScan(Duration.ofMillis(config.scanTimeoutMs()), config.scanMaxEntries()),
-                Duration.ofSeconds(config.unavailableLogIntervalSeconds()), Clock.systemUTC());
+                path -> Files.readAttributes(path, BasicFileAttributes.class), plans,
+                Duration.ofSeconds(config.unavailableLogIntervalSeconds()));
     }
 
     @Override
@@ -118,8 +126,11 @@ public final class CvmfsLayerSource implements LayerSource {
         Lookup lookup = locate(digest);
         lookup.unavailable().forEach(unavailable::report);
         return switch (lookup) {
-            case Lookup.Published published -> provide(request, published.repository(), published.layerDir());
-            case Lookup.Absent absent -> absent.notMine();
+            case Lookup.Published published -> provide(request, digest, published.repository(), published.layerDir());
+            case Lookup.Absent absent -> {
+                ahead.schedule(request.labels(), digest);
+                yield absent.notMine();
+            }
         };
     }
 
@@ -177,13 +188,19 @@ public final class CvmfsLayerSource implements LayerSource {
                 String.join("; ", reasons)), down);
     }
 
-    private LayerClaim provide(LayerRequest request, Repository repository, Path layerDir) throws IOException {
+    private LayerClaim provide(LayerRequest request, LayerDigest digest, Repository repository, Path layerDir)
+            throws IOException {
+        LayerPlans.Load load = plans.start(repository, digest, layerDir); // its own layer first, then the others
+        ahead.schedule(request.labels(), digest);
         WhiteoutPlan plan;
         try {
-            plan = plan(repository, layerDir);
+            plan = load.await();
+        } catch (InterruptedIOException e) {
+            throw e;
         } catch (IOException e) {
-            unavailable.report(repository, e.getMessage());
-            return notMine(DeclineReason.UNAVAILABLE, "cannot read the whiteout markers of " + layerDir + ": " + e.getMessage());
+            // The layer's own trouble: the repository answered its probe, so it is not counted unavailable.
+            return notMine(DeclineReason.SCAN_INCOMPLETE, "cannot read the whiteout markers of " + layerDir + ": "
+                    + e.getMessage());
         }
         if (!request.parent().isEmpty() && plan.opaque().contains(Path.of(""))) {
             return notMine(DeclineReason.NOT_STACKABLE, layerDir + " makes its root directory opaque, which overlayfs"
@@ -200,17 +217,6 @@ public final class CvmfsLayerSource implements LayerSource {
         }
         return new LayerClaim.Remote(NAME, Map.of(REPOSITORY_LABEL, repository.name(),
                 LAYER_DIR_LABEL, layerDir.toString()));
-    }
-
-    private WhiteoutPlan plan(Repository repository, Path layerDir) throws IOException {
-        WhiteoutPlan cached = plans.get(layerDir);
-        if (cached != null) {
-            return cached;
-        }
-        // Two Prepares of one new layer may both scan it: harmless, and simpler than sharing a scan in flight.
-        WhiteoutPlan plan = calls.call(repository, layerDir, scan.deadline(), () -> scan.walk(layerDir, entries -> {}));
-        plans.put(layerDir, plan);
-        return plan;
     }
 
     /** Puts the snapshot directory back as the core made it, so that containerd can unpack into it. */
@@ -233,5 +239,10 @@ public final class CvmfsLayerSource implements LayerSource {
     /** How often each repository was unavailable since start, by repository name. */
     public Map<String, Long> unavailableCounts() {
         return unavailable.totals();
+    }
+
+    @Override
+    public void close() {
+        ahead.close();
     }
 }

@@ -267,7 +267,7 @@ public final class EstargzLayerSource implements LayerSource {
                 prefetchFollowing(coordinates);
             }
         };
-        LayerIndex index = settings.prefetcher().take(coordinates.toString(), loader(coordinates, afterOpen),
+        LayerIndex index = settings.prefetcher().take(coordinates.toString(), loader(coordinates, afterOpen, Long.MAX_VALUE),
                 coordinates.tocDigest());
         if (fetchAhead) {
             prefetchFollowing(coordinates); // the TOC came prefetched, without the loader: nothing started yet
@@ -297,7 +297,7 @@ public final class EstargzLayerSource implements LayerSource {
     private void prefetchFollowing(LayerCoordinates coordinates) {
         settings.prefetcher().prefetch(coordinates.following().stream()
                 .map(digest -> new TocPrefetcher.Layer(coordinates.sibling(digest).toString(),
-                        loader(coordinates.sibling(digest), () -> { })))
+                        loader(coordinates.sibling(digest), () -> { }, settings.prefetcher().maxSectionBytes())))
                 .toList());
     }
 
@@ -305,12 +305,12 @@ public final class EstargzLayerSource implements LayerSource {
      * Reads the layer's footer and TOC section from its registry: its tail, which sizes the blob
      * too, then the rest of the TOC if it is larger; runs {@code afterOpen} when the tail came.
      */
-    private TocPrefetcher.Loader loader(LayerCoordinates coordinates, Runnable afterOpen) {
+    private TocPrefetcher.Loader loader(LayerCoordinates coordinates, Runnable afterOpen, long maxSectionBytes) {
         return () -> {
             OpenedBlob blob = RegistryBlobSource.openAtTail(settings.registry(), coordinates.repository(),
                     coordinates.layer(), TocFetcher.TAIL_BYTES, fetchListener);
             afterOpen.run();
-            return settings.tocs().fetchBytes(blob, fetchListener);
+            return settings.tocs().fetchBytes(blob, fetchListener, maxSectionBytes);
         };
     }
 }

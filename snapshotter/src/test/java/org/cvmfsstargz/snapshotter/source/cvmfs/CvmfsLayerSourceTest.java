@@ -5,14 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import org.cvmfsstargz.cvmfs.probe.DeadlineCalls;
 import org.cvmfsstargz.cvmfs.probe.RepositoryProbe;
 import org.cvmfsstargz.cvmfs.resolve.Repository;
@@ -21,63 +18,9 @@ import org.cvmfsstargz.snapshotter.source.DeclineReason;
 import org.cvmfsstargz.snapshotter.source.LayerClaim;
 import org.cvmfsstargz.snapshotter.source.LayerRequest;
 import org.cvmfsstargz.snapshotter.source.RemoteLabels;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class CvmfsLayerSourceTest {
-    private static final String HEX = "ab".repeat(32);
-    private static final String DIGEST = "sha256:" + HEX;
-
-    @TempDir
-    Path tmp;
-
-    private Path cvmfs;
-    private Path snapshotDir;
-    private final CountDownLatch unblock = new CountDownLatch(1);
-
-    @BeforeEach
-    void snapshotDirectoryAsTheCoreMakesIt() throws IOException {
-        cvmfs = Files.createDirectories(tmp.resolve("cvmfs"));
-        snapshotDir = Files.createDirectories(tmp.resolve("snapshots/7"));
-        Files.createDirectory(snapshotDir.resolve("fs"));
-        Files.createDirectory(snapshotDir.resolve("work"));
-    }
-
-    @AfterEach
-    void releaseBlockedCalls() {
-        unblock.countDown();
-    }
-
-    private Path publish(String repository, String digestHex) throws IOException {
-        Path layerfs = Files.createDirectories(cvmfs.resolve(repository).resolve(".layers")
-                .resolve(digestHex.substring(0, 2)).resolve(digestHex).resolve("layerfs"));
-        Files.createFile(layerfs.resolve(".cvmfscatalog"));
-        return layerfs;
-    }
-
-    private CvmfsLayerSource source(DeadlineCalls calls, RepositoryProbe.AttributeReader reader,
-            String... repositories) {
-        return new CvmfsLayerSource(List.of(repositories).stream().map(r -> new Repository(cvmfs, r)).toList(), calls,
-                new RepositoryProbe(calls, reader), new WhiteoutScan(Duration.ofSeconds(5), 10_000),
-                Duration.ofMinutes(5), Clock.systemUTC());
-    }
-
-    private CvmfsLayerSource source(String... repositories) {
-        return source(new DeadlineCalls(Duration.ofSeconds(5)),
-                path -> Files.readAttributes(path, BasicFileAttributes.class), repositories);
-    }
-
-    private LayerRequest request(String parent, Map<String, String> labels) {
-        return new LayerRequest("sha256:chain", "extract-1", parent, labels, snapshotDir);
-    }
-
-    private LayerRequest criRequest(String parent) {
-        return request(parent, Map.of(RemoteLabels.CRI_LAYER_DIGEST, DIGEST));
-    }
-
-    @Test
+class CvmfsLayerSourceTest extends CvmfsSourceFixture {    @Test
     void aPublishedLayerBecomesALinkWithItsWhiteoutsTranslatedAroundIt() throws Exception {
         Path layerfs = publish("repo.example", HEX);
         Files.createDirectories(layerfs.resolve("etc"));
@@ -222,16 +165,44 @@ class CvmfsLayerSourceTest {
                 .isInstanceOf(LayerClaim.Remote.class);
     }
 
-    private void assertUntouched() throws IOException {
-        assertThat(Files.isDirectory(snapshotDir.resolve("fs"), LinkOption.NOFOLLOW_LINKS)).isTrue();
-        try (var entries = Files.list(snapshotDir)) {
-            assertThat(entries.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("fs", "work");
-        }
-    }
+    @Test
+    void aLayerWhoseWalkStallsIsPulledWithoutMakingItsRepositoryUnavailable() throws Exception {
+        publish("repo.example", HEX);
+        String otherHex = "cd".repeat(32);
+        publish("repo.example", otherHex);
+        stall = Duration.ofMillis(300);
+        walker = (layerfs, progress) -> {
+            walks.incrementAndGet();
+            if (layerfs.toString().contains(HEX)) {
+                awaitQuietly(unblock); // a tree that hangs
+            }
+            return new WhiteoutScan(stall, 100).walk(layerfs, progress);
+        };
+        DeadlineCalls calls = new DeadlineCalls(Duration.ofSeconds(5));
+        CvmfsLayerSource source = source(calls, path -> Files.readAttributes(path, BasicFileAttributes.class),
+                "repo.example");
 
-    private static boolean isWhiteout(Path path) throws IOException {
-        return Files.exists(path, LinkOption.NOFOLLOW_LINKS)
-                && Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther()
-                && ((Number) Files.getAttribute(path, "unix:rdev", LinkOption.NOFOLLOW_LINKS)).longValue() == 0;
+        long started = System.nanoTime();
+        LayerClaim stalled = source.claim(criRequest(""));
+        long stalledMs = (System.nanoTime() - started) / 1_000_000;
+        started = System.nanoTime();
+        LayerClaim again = source.claim(criRequest("", otherSnapshotDir()));
+        long againMs = (System.nanoTime() - started) / 1_000_000;
+
+        assertThat(stalled).isInstanceOfSatisfying(LayerClaim.NotMine.class, n -> {
+            assertThat(n.code()).isEqualTo(DeclineReason.SCAN_INCOMPLETE);
+            assertThat(n.reason()).contains("no new entry for");
+        });
+        assertThat(stalledMs).as("gave up at the stall deadline").isBetween(250L, 3_000L);
+        assertThat(again).isInstanceOf(LayerClaim.NotMine.class);
+        assertThat(againMs).as("a walk known to stall is not waited for again").isLessThan(250L);
+        assertThat(walks).as("and not started again").hasValue(1);
+        assertUntouched();
+        assertThat(source.unavailableCounts()).isEmpty();
+        assertThat(calls.isHung(new Repository(cvmfs, "repo.example"))).isFalse();
+        Path third = Files.createDirectories(tmp.resolve("snapshots/9/fs")).getParent();
+        assertThat(source.claim(new LayerRequest("sha256:c3", "extract-3", "",
+                Map.of(RemoteLabels.CRI_LAYER_DIGEST, "sha256:" + otherHex), third)))
+                .as("another layer of the same repository").isInstanceOf(LayerClaim.Remote.class);
     }
 }
