@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code packaging/check-manifests} (yq and jq, no cluster) passes the manifests as shipped and
  * names what is wrong in copies broken the ways that would break a node: a root without
  * Bidirectional propagation (FUSE mounts never reach containerd), a grace period shorter than the
- * daemon's clean stop, probes on another port than the metrics endpoint, a ConfigMap that drifted
+ * daemon's clean stop, probes on another port than the metrics endpoint, a memory limit too small
+ * for the JVM's heap bound (an OOM kill drops the eStargz FUSE mounts), a ConfigMap that drifted
  * from the image's configuration, a file that is not YAML. Also checks that the mounts the
  * packaged-daemon test reads from the DaemonSet are the ones it expects to move.
  */
@@ -66,6 +67,32 @@ class KubernetesManifestsIT {
     }
 
     @Test
+    void aMemoryLimitSmallerThanTwiceTheHeapBoundIsReported() throws Exception {
+        Check check = checkBroken("kubernetes/daemonset.yaml", yaml -> yaml.replace("memory: 1Gi", "memory: 512Mi"));
+
+        assertThat(check.exitCode()).isOne();
+        assertThat(check.output())
+                .contains("resources.limits.memory 512Mi is less than twice the heap bound (jvm.options, 384 MiB)");
+    }
+
+    @Test
+    void aMemoryLimitIsCheckedAgainstTheHeapBoundSetInJdkJavaOptions() throws Exception {
+        UnaryOperator<String> smallHeap = yaml -> yaml.replace("          resources:\n", """
+                          env:
+                            - name: JDK_JAVA_OPTIONS
+                              value: -Xlog:gc -Xmx200m
+                          resources:
+                """).replace("memory: 1Gi", "memory: 400Mi");
+        Check enough = checkBroken("kubernetes/daemonset.yaml", smallHeap);
+        assertThat(enough.exitCode()).as("400Mi for -Xmx200m: %s", enough.output()).isZero();
+
+        Check check = checkBroken("kubernetes/daemonset.yaml",
+                yaml -> smallHeap.apply(yaml).replace("memory: 400Mi", "memory: 399Mi"));
+        assertThat(check.exitCode()).isOne();
+        assertThat(check.output()).contains("memory 399Mi is less than twice the heap bound (-Xmx200m, 200 MiB)");
+    }
+
+    @Test
     void aFileThatIsNotYamlIsReported() throws Exception {
         Check check = checkBroken("kubernetes/daemonset.yaml", yaml -> yaml + "\n  - [unclosed\n");
 
@@ -101,7 +128,7 @@ class KubernetesManifestsIT {
 
     /** A copy of packaging/ with {@code file} edited, checked; fails if the edit changed nothing. */
     private Check checkBroken(String file, UnaryOperator<String> edit) throws Exception {
-        Path copy = tmp.resolve("packaging");
+        Path copy = Files.createTempDirectory(tmp, "packaging");
         copyTree(PackagedDaemon.tree().resolve("packaging"), copy);
         Path target = copy.resolve(file);
         String before = Files.readString(target);

@@ -141,6 +141,20 @@ final class PackagedDaemon implements AutoCloseable {
         return socket;
     }
 
+    /**
+     * The daemon's process ID on the host (its container's init process, the entrypoint's
+     * {@code java}), from {@code ctr tasks ls}.
+     */
+    long hostPid() {
+        for (String line : containerd.ctrOk("tasks", "ls").lines().toList()) {
+            String[] fields = line.trim().split("\\s+");
+            if (fields.length >= 3 && fields[0].equals(CONTAINER) && fields[2].equals("RUNNING")) {
+                return Long.parseLong(fields[1]);
+            }
+        }
+        throw new AssertionError("no running task " + CONTAINER + " in ctr tasks ls; its output:\n" + logText());
+    }
+
     /** Runs a command in a fresh container of the image on containerd's overlayfs; returns its stdout. */
     String runOnce(String image, String id, String... cmd) {
         List<String> args = new ArrayList<>(List.of("run", "--rm", "--fifo-dir", dir.resolve("fifo").toString(),

@@ -45,6 +45,7 @@ class PackagedDaemonIT {
     private static final String HELLO = "hello from a lazily mounted layer\n";
     private static final String FROM_CVMFS = "from a layer on CVMFS\n";
     private static final int CHUNK = 1 << 20;
+    private static final String OPT = "/opt/cvmfs-stargz-snapshotter/";
 
     @TempDir
     Path tmp;
@@ -85,6 +86,8 @@ class PackagedDaemonIT {
         long started = System.nanoTime();
         daemon = PackagedDaemon.start(tmp.resolve("a"), archive, IMAGE, mounts, socket, metricsPort);
         System.out.printf("packaged daemon ready %d ms after ctr run%n", (System.nanoTime() - started) / 1_000_000);
+        HostProcess process = new HostProcess(daemon.hostPid());
+        runsTheJvmAsTheLauncherDoes(process);
         assertThat(daemon.runOnce(IMAGE, "print-config", "/opt/cvmfs-stargz-snapshotter/runtime/bin/java", "-jar",
                 "/opt/cvmfs-stargz-snapshotter/cvmfs-stargz-snapshotter.jar", "config", "containerd",
                 "--containerd-version", "1.7"))
@@ -94,7 +97,11 @@ class PackagedDaemonIT {
         node.alsoReportOnFailure(() -> "--- packaged daemon output ---\n" + daemon.logText());
 
         runsAnEstargzImageLazily(root);
+        assertThat(process.mappedFiles()).as("the daemon hashed the eStargz chunks with the image's libcrypto")
+                .anyMatch(path -> path.endsWith("/libcrypto.so.3"));
         runsAnImageFromCvmfs(cvmfs.resolve(REPOSITORY));
+        System.out.printf("packaged daemon after the pulls: VmRSS %d KiB, VmHWM %d KiB%n", process.statusKib("VmRSS"),
+                process.statusKib("VmHWM"));
 
         node.close();
         node = null;
@@ -105,6 +112,24 @@ class PackagedDaemonIT {
         daemon = null;
         assertThat(ContainerdProcess.unmountUnder(tmp)).containsExactly(shared.toString());
         assertThat(mountsUnder(tmp)).isEmpty();
+    }
+
+    /**
+     * The image's entrypoint as {@code bin/cvmfs-stargz-snapshotter} runs the JVM: the options of
+     * {@code jvm.options} (C1 only, the serial collector: no C2 compiler and no G1 threads) and the
+     * AOT cache, which the JVM maps only when it validates against this runtime and these jars.
+     */
+    private static void runsTheJvmAsTheLauncherDoes(HostProcess process) throws IOException {
+        assertThat(process.commandLine()).as("the daemon's command line").containsExactly(
+                OPT + "runtime/bin/java", "@" + OPT + "jvm.options", "-XX:AOTCache=" + OPT + "cvmfs-stargz-snapshotter.aot",
+                "-jar", OPT + "cvmfs-stargz-snapshotter.jar", "serve", "--config",
+                "/etc/cvmfs-stargz-snapshotter/config.toml");
+        assertThat(process.environment()).containsEntry("MALLOC_ARENA_MAX", "2");
+        assertThat(process.mappedFiles()).as("files the daemon maps: the AOT cache validated and is in use")
+                .anyMatch(path -> path.endsWith(OPT + "cvmfs-stargz-snapshotter.aot"));
+        assertThat(process.threadNames()).as("the daemon's threads, with jvm.options' -XX:TieredStopAtLevel=1"
+                + " and -XX:+UseSerialGC").anyMatch(name -> name.startsWith("C1 Compiler"))
+                .noneMatch(name -> name.startsWith("C2 Compiler") || name.startsWith("G1 "));
     }
 
     private void runsAnEstargzImageLazily(Path root) throws Exception {
