@@ -44,6 +44,7 @@ import org.cvmfsstargz.snapshotter.source.LayerSourceChain;
 import org.cvmfsstargz.snapshotter.source.cvmfs.CvmfsLayerSource;
 import org.cvmfsstargz.snapshotter.source.cvmfs.CvmfsWarmUp;
 import org.cvmfsstargz.snapshotter.source.estargz.EstargzLayerSource;
+import org.cvmfsstargz.snapshotter.source.estargz.EstargzWarmUp;
 import org.cvmfsstargz.stargz.cache.ChunkCache;
 import org.cvmfsstargz.stargz.cache.DiskChunkCache;
 import org.cvmfsstargz.stargz.cache.MemoryChunkCache;
@@ -107,10 +108,14 @@ public final class Daemon implements AutoCloseable {
             LayerSourceChain sources = sources(config, registry);
             List<ServerInterceptor> interceptors = registry.<ServerInterceptor>map(r -> new RpcMetrics(r.registry()))
                     .stream().toList();
+            // Before the socket exists: the first layer then finds what the AOT cache cannot hold
+            // (FFM and jnr-fuse stubs, compiled parser code) made, and containerd's first calls do
+            // not compete with the warm-ups for the processors.
             if (config.cvmfs().enabled()) {
-                // Before the socket exists: the first CVMFS layer then finds its native calls linked,
-                // and containerd's first calls do not compete with the warm-up for the processors.
                 CvmfsWarmUp.run(config.daemon().root());
+            }
+            if (config.estargz().enabled()) {
+                EstargzWarmUp.run();
             }
             daemon = start(config.daemon(), lock, sources, interceptors); // on failure releases sources and lock
             daemon.registry = registry;

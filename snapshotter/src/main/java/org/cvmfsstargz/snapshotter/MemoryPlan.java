@@ -3,6 +3,7 @@ package org.cvmfsstargz.snapshotter;
 import java.util.Objects;
 import org.cvmfsstargz.snapshotter.config.Config;
 import org.cvmfsstargz.snapshotter.config.ConfigException;
+import org.cvmfsstargz.snapshotter.source.estargz.EstargzLayerSource;
 
 /**
  * What the daemon's heap must hold, from its configuration, checked against the heap the JVM was
@@ -19,13 +20,16 @@ import org.cvmfsstargz.snapshotter.config.ConfigException;
  * @param tocPrefetchBytes twice {@code estargz.toc_prefetch_max_bytes}: the TOCs fetched ahead
  *                         and parsed, and their sections in flight, each bounded by it (0 when
  *                         eStargz is off)
+ * @param fetchBytes       the compressed bytes chunk fetches hold at once (a constant of the
+ *                         eStargz source; 0 when eStargz is off)
  */
-public record MemoryPlan(long baseBytes, long memoryCacheBytes, long tocBytes, long tocPrefetchBytes) {
-    /** Measured: a daemon serving a pull and reads holds 30 to 50 MiB of live heap besides its caches. */
-    static final long BASE_BYTES = 64L << 20;
+public record MemoryPlan(long baseBytes, long memoryCacheBytes, long tocBytes, long tocPrefetchBytes,
+        long fetchBytes) {
+    /** Measured: a daemon serving a pull and reads holds 15 to 30 MiB of live heap besides its budgets. */
+    static final long BASE_BYTES = 32L << 20;
 
     public MemoryPlan {
-        if (baseBytes < 0 || memoryCacheBytes < 0 || tocBytes < 0 || tocPrefetchBytes < 0) {
+        if (baseBytes < 0 || memoryCacheBytes < 0 || tocBytes < 0 || tocPrefetchBytes < 0 || fetchBytes < 0) {
             throw new IllegalArgumentException("negative budget");
         }
     }
@@ -35,12 +39,13 @@ public record MemoryPlan(long baseBytes, long memoryCacheBytes, long tocBytes, l
         Objects.requireNonNull(config, "config");
         boolean estargz = config.estargz().enabled();
         return new MemoryPlan(BASE_BYTES, estargz ? config.estargz().memoryCacheMaxBytes() : 0,
-                estargz ? config.estargz().maxTocBytes() : 0, estargz ? 2 * config.estargz().tocPrefetchMaxBytes() : 0);
+                estargz ? config.estargz().maxTocBytes() : 0, estargz ? 2 * config.estargz().tocPrefetchMaxBytes() : 0,
+                estargz ? EstargzLayerSource.FETCH_MEMORY_BYTES : 0);
     }
 
     /** The least heap the plan needs. */
     public long heapBytes() {
-        return baseBytes + memoryCacheBytes + tocBytes + tocPrefetchBytes;
+        return baseBytes + memoryCacheBytes + tocBytes + tocPrefetchBytes + fetchBytes;
     }
 
     /**

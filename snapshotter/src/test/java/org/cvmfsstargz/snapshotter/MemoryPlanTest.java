@@ -23,7 +23,7 @@ class MemoryPlanTest {
     void theDefaultConfigurationFitsTheHeapTheJvmOptionsGiveWithoutAMemoryLimit() {
         MemoryPlan plan = MemoryPlan.of(Config.defaults());
 
-        assertThat(plan.heapBytes()).isEqualTo(MemoryPlan.BASE_BYTES + 16 * MIB + 128 * MIB + 2 * 64 * MIB);
+        assertThat(plan.heapBytes()).isEqualTo(MemoryPlan.BASE_BYTES + 16 * MIB + 128 * MIB + 2 * 64 * MIB + 32 * MIB);
         // jvm.options: half of MaxRAM=768m; the serial collector reports one survivor space less.
         plan.requireFits(384 * MIB * 95 / 100);
     }

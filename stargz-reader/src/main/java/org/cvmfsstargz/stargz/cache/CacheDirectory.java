@@ -43,6 +43,8 @@ import org.slf4j.LoggerFactory;
  * into place, so a reader sees a whole entry or none.
  */
 final class CacheDirectory {
+    /** Bytes per write(2) of an entry: within the JDK's per-thread temporary direct buffer (jvm.options). */
+    private static final int WRITE_SLICE = 256 << 10;
     static final String TAG_NAME = "CACHEDIR.TAG";
     static final String TEMP_PREFIX = ".tmp-";
     /** The longest array the JVM reliably allocates; a chunk is far shorter (TocLimits). */
@@ -171,21 +173,49 @@ final class CacheDirectory {
      * @return the temporary file
      */
     Path stage(ChunkKey key, byte[] bytes, FileTime modified) throws IOException {
-        // Random, not secure-random: the directory is 0700, and CREATE_NEW refuses any name already taken.
-        Path temp = pathOf(key).resolveSibling(TEMP_PREFIX + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        Staging staging = beginStage(key);
         try {
-            try (FileChannel channel = createNew(temp)) {
-                ByteBuffer buffer = ByteBuffer.wrap(bytes);
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
+            // In slices: the JDK copies a heap buffer into a direct one as large as each write,
+            // and a 4 MiB chunk written at once would cost a 4 MiB native allocation every time.
+            for (int at = 0; at < bytes.length; at += WRITE_SLICE) {
+                ByteBuffer slice = ByteBuffer.wrap(bytes, at, Math.min(WRITE_SLICE, bytes.length - at));
+                while (slice.hasRemaining()) {
+                    staging.channel().write(slice);
                 }
             }
-            Files.getFileAttributeView(temp, BasicFileAttributeView.class, NOFOLLOW_LINKS).setTimes(modified, null, null);
-            return temp;
+            finishStage(staging, modified);
+            return staging.file();
         } catch (IOException | RuntimeException e) {
-            deleteQuietly(temp);
+            discard(staging);
             throw e;
         }
+    }
+
+    /** A temporary file being written, and its open channel. */
+    record Staging(Path file, FileChannel channel) {}
+
+    /** A new temporary file beside {@code key}'s entry, open for writing, for {@link #publish} once complete. */
+    Staging beginStage(ChunkKey key) throws IOException {
+        // Random, not secure-random: the directory is 0700, and CREATE_NEW refuses any name already taken.
+        Path temp = pathOf(key).resolveSibling(TEMP_PREFIX + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        return new Staging(temp, createNew(temp));
+    }
+
+    /** Closes a staged file and gives it its last-modified time; it is then ready for {@link #publish}. */
+    void finishStage(Staging staging, FileTime modified) throws IOException {
+        staging.channel().close();
+        Files.getFileAttributeView(staging.file(), BasicFileAttributeView.class, NOFOLLOW_LINKS)
+                .setTimes(modified, null, null);
+    }
+
+    /** Closes and deletes a staged file that will not be published. */
+    void discard(Staging staging) {
+        try {
+            staging.channel().close();
+        } catch (IOException e) {
+            // Deleted next, which is all that matters.
+        }
+        deleteQuietly(staging.file());
     }
 
     /**

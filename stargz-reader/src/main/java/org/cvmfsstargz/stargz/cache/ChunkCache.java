@@ -40,6 +40,15 @@ public interface ChunkCache extends AutoCloseable {
     }
 
     /**
+     * A sink to write the chunk of {@code key}, {@code size} bytes long, into this cache as it is
+     * verified; empty if this cache cannot store a chunk that way (or not this one: larger than its
+     * bound, no room, an I/O error), and the caller then verifies it in memory and {@link #put}s it.
+     */
+    default Optional<ChunkSink> sink(ChunkKey key, long size) {
+        return Optional.empty();
+    }
+
+    /**
      * Whether {@code key} is held, without reading, verifying or counting it, and without making
      * it more recently used: a cheap hint for deciding what to prefetch. A later {@link #get} may
      * still miss (the entry was evicted, or found broken).

@@ -216,14 +216,58 @@ public final class DiskChunkCache implements ChunkCache {
             committed = true;
             deleteEvicted(evicted);
         } catch (IOException e) {
-            errors.increment();
-            ioWarnings.warn("could not store a chunk in the cache at " + directory.pathOf(key) + ": " + e
-                    + "; reads fetch it again (further failures are logged at most once a minute)");
+            storeFailed(key, e);
         } finally {
             if (!committed) {
                 index.cancel(size);
             }
         }
+    }
+
+    /** A sink into a new entry file, when the chunk fits the bound and is not held already. */
+    @Override
+    public Optional<ChunkSink> sink(ChunkKey key, long size) {
+        Objects.requireNonNull(key, "key");
+        if (closed || size < 0 || size > maxBytes || index.touch(key)) {
+            return Optional.empty();
+        }
+        deleteEvicted(index.reserve(size));
+        try {
+            return Optional.of(new DiskChunkSink(this, key, size, directory.beginStage(key)));
+        } catch (IOException e) {
+            index.cancel(size);
+            storeFailed(key, e);
+            return Optional.empty();
+        }
+    }
+
+    /** Publishes a sink's file, written with {@code size} verified bytes, as {@code key}'s entry. */
+    void commit(ChunkKey key, long size, CacheDirectory.Staging staging) throws IOException {
+        try {
+            directory.finishStage(staging, tick());
+            List<ChunkKey> evicted;
+            synchronized (stripe(key)) {
+                directory.publish(staging.file(), key);
+                evicted = index.commit(key, size);
+            }
+            deleteEvicted(evicted);
+        } catch (IOException e) {
+            abandon(size, staging);
+            storeFailed(key, e);
+            throw e;
+        }
+    }
+
+    /** Deletes a sink's file and releases its room. */
+    void abandon(long size, CacheDirectory.Staging staging) {
+        directory.discard(staging);
+        index.cancel(size);
+    }
+
+    private void storeFailed(ChunkKey key, IOException e) {
+        errors.increment();
+        ioWarnings.warn("could not store a chunk in the cache at " + directory.pathOf(key) + ": " + e
+                + "; reads fetch it again (further failures are logged at most once a minute)");
     }
 
     @Override

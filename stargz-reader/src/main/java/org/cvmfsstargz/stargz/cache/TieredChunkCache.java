@@ -59,6 +59,12 @@ public final class TieredChunkCache implements ChunkCache {
         return false;
     }
 
+    /** The disk's: a chunk the disk cannot take is verified in memory and {@link #put} here. */
+    @Override
+    public Optional<ChunkSink> sink(ChunkKey key, long size) {
+        return disk.sink(key, size);
+    }
+
     @Override
     public boolean contains(ChunkKey key) {
         return memory.contains(key) || disk.contains(key);

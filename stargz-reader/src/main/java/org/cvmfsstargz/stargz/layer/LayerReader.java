@@ -6,15 +6,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.cvmfsstargz.stargz.cache.ChunkCache;
 import org.cvmfsstargz.stargz.cache.ChunkKey;
 import org.cvmfsstargz.stargz.format.Chunk;
-import org.cvmfsstargz.stargz.format.ChunkVerifier;
-import org.cvmfsstargz.stargz.format.CorruptLayerException;
 import org.cvmfsstargz.stargz.format.Digest;
 import org.cvmfsstargz.stargz.format.EntryType;
 import org.cvmfsstargz.stargz.format.Toc;
@@ -33,8 +30,7 @@ public final class LayerReader implements ContentReader {
     private final BlobSource blob;
     private final ChunkCache cache;
     private final Options options;
-    private final ChunkVerifier verifier;
-    private final ConcurrentHashMap<ChunkKey, CompletableFuture<byte[]>> inFlight = new ConcurrentHashMap<>();
+    private final ChunkFetcher fetcher;
     private final AtomicInteger activeReads = new AtomicInteger();
     private volatile long lastReadNanos = System.nanoTime();
 
@@ -54,24 +50,34 @@ public final class LayerReader implements ContentReader {
      *     are fetched in the background once the read is answered, so that fetching and verifying
      *     the next chunk overlaps the reader's use of this one
      * @param listener told what is fetched and served
+     * @param fetchMemory bounds the compressed bytes this reader's fetches (and those of every reader
+     *     sharing it) hold at once
      */
     public record Options(Digest layerDigest, boolean digestRequired, int maxRangeBytes, int maxGap,
-            int readAheadBytes, int sequentialChunks, FetchListener listener) {
+            int readAheadBytes, int sequentialChunks, FetchListener listener, FetchMemory fetchMemory) {
         public Options {
             Objects.requireNonNull(layerDigest, "layerDigest");
             Objects.requireNonNull(listener, "listener");
+            Objects.requireNonNull(fetchMemory, "fetchMemory");
             if (maxRangeBytes <= 0 || maxGap < 0 || readAheadBytes < 0 || sequentialChunks < 0) {
                 throw new IllegalArgumentException("maxRangeBytes " + maxRangeBytes + ", maxGap " + maxGap
                         + ", readAheadBytes " + readAheadBytes + ", sequentialChunks " + sequentialChunks);
             }
         }
 
+        /** With no bound on the bytes fetches hold at once. */
+        public Options(Digest layerDigest, boolean digestRequired, int maxRangeBytes, int maxGap, int readAheadBytes,
+                int sequentialChunks, FetchListener listener) {
+            this(layerDigest, digestRequired, maxRangeBytes, maxGap, readAheadBytes, sequentialChunks, listener,
+                    FetchMemory.unbounded());
+        }
+
         /**
-         * Verification required, ranges up to 16 MiB, gaps up to 64 KiB, 256 KiB read-ahead, 2
-         * chunks ahead of a sequential read, no listener.
+         * Verification required, ranges up to 4 MiB, gaps up to 64 KiB, 256 KiB read-ahead, 2
+         * chunks ahead of a sequential read, no listener, no bound on fetch memory.
          */
         public static Options defaults(Digest layerDigest) {
-            return new Options(layerDigest, true, 16 << 20, 64 << 10, 256 << 10, 2, FetchListener.NONE);
+            return new Options(layerDigest, true, 4 << 20, 64 << 10, 256 << 10, 2, FetchListener.NONE);
         }
     }
 
@@ -80,7 +86,7 @@ public final class LayerReader implements ContentReader {
         this.blob = Objects.requireNonNull(blob, "blob");
         this.cache = Objects.requireNonNull(cache, "cache");
         this.options = Objects.requireNonNull(options, "options");
-        this.verifier = new ChunkVerifier(options.digestRequired());
+        this.fetcher = new ChunkFetcher(blob, cache, options);
     }
 
     public Toc toc() {
@@ -108,11 +114,7 @@ public final class LayerReader implements ContentReader {
                 fetchFollowing(file, needed.getLast().chunk().chunkEnd());
             }
             for (int i = 0; i < needed.size(); i++) {
-                Chunk chunk = needed.get(i).chunk();
-                long from = Math.max(offset, chunk.chunkOffset());
-                long to = Math.min(end, chunk.chunkEnd());
-                System.arraycopy(obtained.bytes().get(i), (int) (from - chunk.chunkOffset()), dst,
-                        (int) (from - offset), (int) (to - from));
+                copy(needed.get(i), obtained.chunks().get(i), offset, end, dst);
             }
             options.listener().served(end - offset, obtained.fromCache());
             return (int) (end - offset);
@@ -146,6 +148,28 @@ public final class LayerReader implements ContentReader {
     /** When the last read ended, in {@link System#nanoTime()} terms. */
     public long lastReadNanos() {
         return lastReadNanos;
+    }
+
+    /**
+     * Copies the part of {@code [offset, end)} that {@code needs} covers into {@code dst}: from the
+     * bytes in hand, or by range from the cache; a chunk that left the cache since its fetch is
+     * fetched again for this read alone.
+     */
+    private void copy(FileChunk needs, ChunkFetcher.Verified verified, long offset, long end, byte[] dst)
+            throws IOException {
+        Chunk chunk = needs.chunk();
+        long from = Math.max(offset, chunk.chunkOffset());
+        int length = (int) (Math.min(end, chunk.chunkEnd()) - from);
+        int at = (int) (from - chunk.chunkOffset());
+        byte[] bytes = switch (verified) {
+            case ChunkFetcher.Verified.Held held -> held.bytes();
+            case ChunkFetcher.Verified.Stored stored ->
+                    cache.read(key(needs), at, dst, (int) (from - offset), length) ? null
+                            : fetcher.fetchHeld(needs, FetchPurpose.ON_DEMAND);
+        };
+        if (bytes != null) {
+            System.arraycopy(bytes, at, dst, (int) (from - offset), length);
+        }
     }
 
     /**
@@ -207,7 +231,7 @@ public final class LayerReader implements ContentReader {
             FileChunk candidate = new FileChunk(next, chunk);
             budget -= FetchPlan.fetchLength(chunk);
             end = chunk.compressedEnd();
-            if (budget >= 0 && !cache.contains(key(candidate)) && !inFlight.containsKey(key(candidate))) {
+            if (budget >= 0 && !cache.contains(key(candidate)) && !fetcher.fetching(key(candidate))) {
                 ahead.add(candidate);
             }
         }
@@ -227,7 +251,7 @@ public final class LayerReader implements ContentReader {
                 break;
             }
             FileChunk next = new FileChunk(file, chunk);
-            if (!inFlight.containsKey(key(next)) && !cache.contains(key(next))) {
+            if (!fetcher.fetching(key(next)) && !cache.contains(key(next))) {
                 following.add(next);
             }
             position = chunk.chunkEnd();
@@ -244,35 +268,35 @@ public final class LayerReader implements ContentReader {
     }
 
     /**
+     * @param chunks where each chunk's verified bytes are, in order
      * @param fromCache whether every chunk came from the cache
      * @param firstFromCache whether the first did
      */
-    private record Obtained(List<byte[]> bytes, boolean fromCache, boolean firstFromCache) {}
+    private record Obtained(List<ChunkFetcher.Verified> chunks, boolean fromCache, boolean firstFromCache) {}
 
     /**
-     * The verified bytes of each of {@code chunks}, in order: from the cache, from a fetch in
+     * Where the verified bytes of each of {@code chunks} are, in order: the cache, or a fetch in
      * flight, or fetched now (for {@code purpose}), with, when {@code withReadAhead} and none of
      * them was cached, the {@link #readAhead} chunks fetched and cached in the same request.
      */
     private Obtained obtain(List<FileChunk> chunks, boolean withReadAhead, FetchPurpose purpose)
             throws IOException {
-        List<CompletableFuture<byte[]>> results = new ArrayList<>(chunks.size());
-        Map<FileChunk, CompletableFuture<byte[]>> owned = new LinkedHashMap<>();
+        List<CompletableFuture<ChunkFetcher.Verified>> results = new ArrayList<>(chunks.size());
+        Map<FileChunk, CompletableFuture<ChunkFetcher.Verified>> owned = new LinkedHashMap<>();
         int cacheHits = 0;
         boolean firstFromCache = false;
         for (FileChunk chunk : chunks) {
             ChunkKey key = key(chunk);
-            var cached = cache.get(key);
-            if (cached.isPresent()) {
+            if (cache.contains(key)) {
                 firstFromCache |= results.isEmpty();
-                results.add(CompletableFuture.completedFuture(cached.get()));
+                results.add(CompletableFuture.completedFuture(ChunkFetcher.STORED));
                 cacheHits++;
                 continue;
             }
-            CompletableFuture<byte[]> mine = new CompletableFuture<>();
-            CompletableFuture<byte[]> theirs = inFlight.putIfAbsent(key, mine);
-            if (theirs != null) {
-                results.add(theirs);
+            CompletableFuture<ChunkFetcher.Verified> mine = new CompletableFuture<>();
+            Optional<CompletableFuture<ChunkFetcher.Verified>> theirs = fetcher.register(key, mine);
+            if (theirs.isPresent()) {
+                results.add(theirs.get());
             } else {
                 owned.put(chunk, mine);
                 results.add(mine);
@@ -281,76 +305,21 @@ public final class LayerReader implements ContentReader {
         if (!owned.isEmpty()) {
             List<FileChunk> alongside = withReadAhead && cacheHits == 0 ? readAhead(chunks) : List.of();
             for (FileChunk extra : alongside) {
-                CompletableFuture<byte[]> mine = new CompletableFuture<>();
-                if (inFlight.putIfAbsent(key(extra), mine) == null) {
+                CompletableFuture<ChunkFetcher.Verified> mine = new CompletableFuture<>();
+                if (fetcher.register(key(extra), mine).isEmpty()) {
                     owned.put(extra, mine);
                 }
             }
-            fetchOwned(owned, purpose);
+            fetcher.fetch(owned, purpose);
         }
-        List<byte[]> bytes = new ArrayList<>(results.size());
-        for (CompletableFuture<byte[]> result : results) {
-            bytes.add(await(result));
+        List<ChunkFetcher.Verified> verified = new ArrayList<>(results.size());
+        for (CompletableFuture<ChunkFetcher.Verified> result : results) {
+            verified.add(ChunkFetcher.await(result));
         }
-        return new Obtained(bytes, cacheHits == chunks.size(), firstFromCache);
-    }
-
-    /** Fetches the chunks this thread registered in {@link #inFlight}; completes every one of their futures. */
-    private void fetchOwned(Map<FileChunk, CompletableFuture<byte[]>> owned, FetchPurpose purpose) {
-        try {
-            List<FetchPlan.Batch> batches = FetchPlan.of(List.copyOf(owned.keySet()), options.maxRangeBytes(),
-                    options.maxGap());
-            long started = System.nanoTime();
-            List<byte[]> fetched = blob.read(batches.stream().map(FetchPlan.Batch::range).toList());
-            options.listener().fetched(purpose, batches.size(), fetched.stream().mapToLong(b -> b.length).sum(),
-                    System.nanoTime() - started);
-            for (int b = 0; b < batches.size(); b++) {
-                FetchPlan.Batch batch = batches.get(b);
-                for (FileChunk chunk : batch.chunks()) {
-                    completeFrom(chunk, batch, fetched.get(b), owned.get(chunk));
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            options.listener().fetchFailed(purpose);
-            IOException failure = e instanceof IOException io ? io
-                    : new IOException("reading " + blob.describe() + " failed: " + e, e);
-            owned.values().forEach(f -> f.completeExceptionally(failure));
-        } finally {
-            owned.forEach((chunk, future) -> {
-                inFlight.remove(key(chunk), future);
-                future.completeExceptionally(new IOException("chunk was not in the bytes fetched"));
-            });
-        }
-    }
-
-    private void completeFrom(FileChunk chunk, FetchPlan.Batch batch, byte[] bytes, CompletableFuture<byte[]> future) {
-        int from = (int) (chunk.chunk().offset() - batch.range().offset());
-        int length = (int) Math.min(FetchPlan.fetchLength(chunk.chunk()), Math.max(0, bytes.length - from));
-        try {
-            byte[] content = verifier.read(chunk.file(), chunk.chunk(), bytes, Math.min(from, bytes.length), length);
-            cache.put(key(chunk), content);
-            future.complete(content);
-        } catch (CorruptLayerException e) {
-            options.listener().verificationFailed();
-            future.completeExceptionally(new IOException(blob.describe() + ": " + e.getMessage(), e));
-        }
+        return new Obtained(verified, cacheHits == chunks.size(), firstFromCache);
     }
 
     private ChunkKey key(FileChunk chunk) {
         return ChunkKey.of(options.layerDigest(), chunk.chunk());
-    }
-
-    private static byte[] await(CompletableFuture<byte[]> future) throws IOException {
-        try {
-            return future.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof IOException io) {
-                throw new IOException(io.getMessage(), io);
-            }
-            throw new IOException(e.getCause().toString(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while waiting for a chunk", e);
-        }
     }
 }

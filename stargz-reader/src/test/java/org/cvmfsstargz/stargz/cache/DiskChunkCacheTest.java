@@ -173,6 +173,46 @@ class DiskChunkCacheTest extends ChunkCacheContract {
     }
 
     @Test
+    void aCommittedSinkIsAnEntryReadByRangeAndAnUncommittedOneLeavesNothing() throws IOException {
+        byte[] chunk = bytes(1, 1000);
+        byte[] other = bytes(2, 1000);
+        try (DiskChunkCache cache = DiskChunkCache.open(dir(), BOUND)) {
+            try (ChunkSink sink = cache.sink(contentKey(chunk), 1000).orElseThrow()) {
+                sink.stream().write(chunk, 0, 600);
+                sink.stream().write(chunk, 600, 400);
+                sink.commit();
+            }
+            try (ChunkSink sink = cache.sink(contentKey(other), 1000).orElseThrow()) {
+                sink.stream().write(other);
+            } // not committed: failed verification, say
+
+            byte[] dst = new byte[10];
+            assertThat(cache.read(contentKey(chunk), 990, dst, 0, 10)).isTrue();
+            assertThat(dst).isEqualTo(Arrays.copyOfRange(chunk, 990, 1000));
+            assertThat(cache.contains(contentKey(other))).isFalse();
+            assertThat(cache.stats().disk().bytes()).isEqualTo(1000);
+            try (var files = Files.walk(dir())) {
+                assertThat(files.filter(Files::isRegularFile).map(p -> p.getFileName().toString()))
+                        .as("no temporary file left").noneMatch(name -> name.startsWith(".tmp-"));
+            }
+        }
+    }
+
+    @Test
+    void aSinkGivenOtherThanTheAnnouncedLengthIsNotCommitted() throws IOException {
+        byte[] chunk = bytes(1, 1000);
+        try (DiskChunkCache cache = DiskChunkCache.open(dir(), BOUND)) {
+            ChunkSink sink = cache.sink(contentKey(chunk), 1000).orElseThrow();
+            sink.stream().write(chunk, 0, 999);
+
+            assertThatThrownBy(sink::commit).isInstanceOf(IOException.class).hasMessageContaining("999");
+            assertThat(cache.contains(contentKey(chunk))).isFalse();
+            assertThat(cache.stats().disk().bytes()).isZero();
+            assertThat(cache.sink(contentKey(bytes(3, 4096)), BOUND + 1)).as("larger than the bound").isEmpty();
+        }
+    }
+
+    @Test
     void aTruncatedLegacyEntryIsAMissAndItsFileIsDeleted() throws IOException {
         try (DiskChunkCache cache = DiskChunkCache.open(dir(), BOUND)) {
             cache.put(legacyKey(0, 700), bytes(1, 700));

@@ -59,6 +59,42 @@ class ChunkVerifierTest {
     }
 
     @Test
+    void verifyIntoWritesTheSameBytesAsReadInPiecesAndRejectsWhatReadRejects() throws Exception {
+        byte[] large = random(200_000);
+        TestBlob.Built built = TestBlob.layer().chunkSize(150_000).file("f", large).build();
+        Toc toc = built.read();
+        TocEntry f = toc.lookup("f").orElseThrow();
+        for (Chunk chunk : toc.chunks(f.inode())) {
+            java.io.ByteArrayOutputStream sink = new java.io.ByteArrayOutputStream();
+            VERIFIER.verifyInto(f, chunk, compressed(built, chunk), 0, (int) chunk.compressedLength(), sink);
+            assertThat(sink.toByteArray()).isEqualTo(VERIFIER.read(f, chunk, compressed(built, chunk)));
+        }
+        Chunk first = toc.chunks(f.inode()).getFirst();
+        byte[] flipped = compressed(built, first);
+        flipped[(int) first.compressedLength() - 30] ^= 0x10;
+        assertThatThrownBy(() -> VERIFIER.verifyInto(f, first, flipped, 0, flipped.length,
+                java.io.OutputStream.nullOutputStream())).isInstanceOf(CorruptLayerException.class);
+    }
+
+    @Test
+    void aFailingSinkIsAnIoErrorNotACorruptLayer() throws Exception {
+        TestBlob.Built built = TestBlob.layer().file("f", DATA).build();
+        Toc toc = built.read();
+        TocEntry f = toc.lookup("f").orElseThrow();
+        Chunk chunk = toc.chunks(f.inode()).getFirst();
+        java.io.OutputStream full = new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws java.io.IOException {
+                throw new java.io.IOException("No space left on device");
+            }
+        };
+
+        assertThatThrownBy(() -> VERIFIER.verifyInto(f, chunk, compressed(built, chunk), 0,
+                (int) chunk.compressedLength(), full)).isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining("No space left");
+    }
+
+    @Test
     void aChunkThatDoesNotMatchTheTocsDigestIsRejected() throws Exception {
         TestBlob.Built built = TestBlob.layer().file("f", DATA)
                 .editEntries(entries -> entries.getFirst().put("chunkDigest", TocTrapsTest.digest("other")))

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -14,13 +15,16 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.cvmfsstargz.stargz.cache.ChunkCache;
 import org.cvmfsstargz.stargz.cache.ChunkKey;
+import org.cvmfsstargz.stargz.cache.DiskChunkCache;
 import org.cvmfsstargz.stargz.cache.MemoryChunkCache;
+import org.cvmfsstargz.stargz.cache.TieredChunkCache;
 import org.cvmfsstargz.stargz.format.Chunk;
 import org.cvmfsstargz.stargz.format.Digest;
 import org.cvmfsstargz.stargz.format.TestBlob;
 import org.cvmfsstargz.stargz.format.Toc;
 import org.cvmfsstargz.stargz.format.TocEntry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class LayerReaderTest {
     private static final Digest LAYER = Digest.sha256(new byte[] {1});
@@ -178,6 +182,100 @@ class LayerReaderTest {
         int requests = blob.requests().size();
         assertThat(readAll(small, 4096)).isEqualTo(SMALL);
         assertThat(blob.requests()).hasSize(requests + 1);
+    }
+
+    @Test
+    void withADiskCacheChunksGoStraightToDiskAndReadsCopyTheirRangeFromThere(@TempDir Path dir) throws IOException {
+        MemoryChunkCache memory = new MemoryChunkCache(64 << 20);
+        try (TieredChunkCache tiered = new TieredChunkCache(memory, DiskChunkCache.open(dir, 64 << 20))) {
+            LayerReader onDisk = new LayerReader(toc, blob, tiered, LayerReader.Options.defaults(LAYER));
+            TocEntry big = toc.lookup("big").orElseThrow();
+
+            assertThat(readAll(onDisk, big, 1 << 20)).isEqualTo(BIG);
+
+            for (Chunk chunk : toc.chunks(big.inode())) {
+                assertThat(tiered.contains(ChunkKey.of(LAYER, chunk))).isTrue();
+                assertThat(memory.contains(ChunkKey.of(LAYER, chunk))).as("no copy in the heap").isFalse();
+            }
+            assertThat(blob.requests()).hasSize(1);
+        }
+    }
+
+    @Test
+    void aChunkStreamedToDiskThatFailsVerificationLeavesNoEntryAndIsNotServed(@TempDir Path dir) throws IOException {
+        try (DiskChunkCache disk = DiskChunkCache.open(dir, 64 << 20)) {
+            LayerReader onDisk = new LayerReader(toc, blob, disk, new LayerReader.Options(LAYER, true, 16 << 20, 0, 0, 0,
+                    FetchListener.NONE));
+            TocEntry big = toc.lookup("big").orElseThrow();
+            Chunk chunk = toc.chunks(big.inode()).get(2);
+            blob.flipByteAt(chunk.compressedEnd() - 40);
+            byte[] dst = new byte[100];
+
+            assertThatThrownBy(() -> onDisk.read(big, chunk.chunkOffset(), dst, 100)).isInstanceOf(IOException.class);
+            assertThat(dst).containsOnly(0);
+            assertThat(disk.contains(ChunkKey.of(LAYER, chunk))).isFalse();
+            assertThat(disk.stats().disk().bytes()).as("no room still reserved for it").isZero();
+        }
+    }
+
+    @Test
+    void aChunkThatLeftTheCacheBeforeItsReadCopiedItIsFetchedAgainForThatRead() throws IOException {
+        ChunkCache forgetful = new ForgetfulCache(cache);
+        LayerReader reader = new LayerReader(toc, blob, forgetful, LayerReader.Options.defaults(LAYER));
+        TocEntry small = toc.lookup("small").orElseThrow();
+
+        assertThat(readAll(reader, small, 4096)).isEqualTo(SMALL);
+        assertThat(blob.requests()).as("the fetch, then the read's own").hasSize(2);
+    }
+
+    /** Stores through a sink like the disk, then loses every entry before anyone reads it. */
+    private static final class ForgetfulCache implements ChunkCache {
+        private final ChunkCache inner;
+
+        ForgetfulCache(ChunkCache inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public java.util.Optional<org.cvmfsstargz.stargz.cache.ChunkSink> sink(ChunkKey key, long size) {
+            return java.util.Optional.of(new org.cvmfsstargz.stargz.cache.ChunkSink() {
+                @Override
+                public java.io.OutputStream stream() {
+                    return java.io.OutputStream.nullOutputStream();
+                }
+
+                @Override
+                public void commit() {
+                }
+
+                @Override
+                public void close() {
+                }
+            });
+        }
+
+        @Override
+        public java.util.Optional<byte[]> get(ChunkKey key) {
+            return java.util.Optional.empty();
+        }
+
+        @Override
+        public boolean contains(ChunkKey key) {
+            return false;
+        }
+
+        @Override
+        public void put(ChunkKey key, byte[] verifiedBytes) {
+        }
+
+        @Override
+        public org.cvmfsstargz.stargz.cache.CacheStats stats() {
+            return inner.stats();
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     @Test

@@ -27,6 +27,7 @@ import org.cvmfsstargz.stargz.fuse.LayerFilesystem;
 import org.cvmfsstargz.stargz.fuse.LayerMount;
 import org.cvmfsstargz.stargz.layer.BackgroundFetch;
 import org.cvmfsstargz.stargz.layer.FetchListener;
+import org.cvmfsstargz.stargz.layer.FetchMemory;
 import org.cvmfsstargz.stargz.layer.LayerIndex;
 import org.cvmfsstargz.stargz.layer.LayerReader;
 import org.cvmfsstargz.stargz.layer.OpenedBlob;
@@ -58,6 +59,12 @@ public final class EstargzLayerSource implements LayerSource {
     static final String FUSE_TYPE = "fuse.estargz";
     private static final Logger LOG = LoggerFactory.getLogger(EstargzLayerSource.class);
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(15);
+    /**
+     * The most compressed bytes the chunk fetches of every layer hold at once (FetchMemory): the
+     * kernel's read-ahead and containers' parallel reads otherwise start a fetch each, and the
+     * heap would follow them. Counted in the daemon's memory plan.
+     */
+    public static final long FETCH_MEMORY_BYTES = 32L << 20;
 
     /**
      * What the source is built from.
@@ -88,6 +95,7 @@ public final class EstargzLayerSource implements LayerSource {
     private final FetchListener fetchListener;
     private final FuseOperationListener fuseListener;
     private final Semaphore backgroundPermits = new Semaphore(1);
+    private final FetchMemory fetchMemory = new FetchMemory(FETCH_MEMORY_BYTES);
     /** By snapshot directory: the layer mounted there, or being mounted (restore). */
     private final Map<Path, CompletableFuture<MountedLayer>> layers = new ConcurrentHashMap<>();
 
@@ -275,7 +283,8 @@ public final class EstargzLayerSource implements LayerSource {
         long tocRead = System.nanoTime();
         Toc toc = index.toc();
         LayerReader reader = new LayerReader(toc, index.blob(), settings.cache(), new LayerReader.Options(
-                coordinates.layer(), settings.requireTocDigest(), 16 << 20, 64 << 10, 256 << 10, 2, fetchListener));
+                coordinates.layer(), settings.requireTocDigest(), 4 << 20, 64 << 10, 256 << 10, 2, fetchListener,
+                fetchMemory));
         LayerFilesystem filesystem = new LayerFilesystem(coordinates.layer(), toc, reader, fuseListener);
         long built = System.nanoTime();
         LayerMount mount = LayerMount.mount(mountpoint, filesystem);
