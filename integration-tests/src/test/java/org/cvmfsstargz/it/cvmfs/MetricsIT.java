@@ -158,7 +158,8 @@ class MetricsIT {
         assertThat(sum(samples, "cvmfs_stargz_registry_fetched_bytes_total")).as("bytes fetched, of %s the proxy"
                 + " relayed for the eStargz layers (multipart framing included)", proxied)
                 .isPositive().isLessThanOrEqualTo(proxied);
-        assertThat(samples.get("cvmfs_stargz_cache_size_bytes{tier=\"memory\"}")).isPositive();
+        assertThat(samples.get("cvmfs_stargz_cache_size_bytes{tier=\"memory\"}"))
+                .as("the memory tier keeps only what the disk did not take").isZero();
         assertThat(samples.get("cvmfs_stargz_cache_size_bytes{tier=\"disk\"}")).isPositive();
         assertThat(samples.get("cvmfs_stargz_cache_requests_total{result=\"miss\",tier=\"disk\"}"))
                 .as("chunks that had to be fetched").isPositive();

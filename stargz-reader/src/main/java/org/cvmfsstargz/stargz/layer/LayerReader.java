@@ -178,11 +178,7 @@ public final class LayerReader implements ContentReader {
      * be overwritten, as soon as one chunk is missing.
      */
     private boolean readCached(List<FileChunk> needed, long offset, long end, byte[] dst) {
-        for (FileChunk needs : needed) {
-            if (!cache.contains(key(needs))) {
-                return false; // uncounted: the fetch path asks the cache and counts the miss once
-            }
-        }
+        // The cache counts a miss here, once: the fetch path only asks whether chunks are held.
         for (FileChunk needs : needed) {
             Chunk chunk = needs.chunk();
             long from = Math.max(offset, chunk.chunkOffset());
