@@ -90,6 +90,7 @@ final class CvmfsSection {
             ctx.connectNote(node);
             ctx.proxy().reset();
             OthersWindow window = OthersWindow.open(ctx.nproc());
+            Duration cpuBefore = node.snapshotter().cpu();
             long begin = System.nanoTime();
             try (CriImageClient cri = CriImageClient.connect(node.containerd().address())) {
                 cri.pull(reference);
@@ -108,8 +109,8 @@ final class CvmfsSection {
                         + " image's layers: %s did not take them from the layer tree; requests:%n%s", layerBytes,
                         variant.label(), String.join("\n", ctx.proxy().requests())));
             }
-            Usage usage = new Usage(node.snapshotter().cpu(), node.snapshotter().peakRss(), others, containerCpu,
-                    node.connectFailures(), 0);
+            Usage usage = new Usage(node.snapshotter().cpu().minus(cpuBefore), cpuBefore, node.snapshotter().peakRss(),
+                    others, containerCpu, node.connectFailures(), 0);
             long blobs = ctx.proxy().totalBlobBytes();
             int exit = node.stop();
             return new CvmfsRun(variant.label(), round, Duration.ofNanos(pulled - begin),

@@ -15,6 +15,7 @@ final class CvmfsTable {
             new Metric<CvmfsRun>("pull s", "pull_s", c -> c.pull().toNanos() / 1e9, 2),
             new Metric<CvmfsRun>("run s", "run_s", c -> c.run().toNanos() / 1e9, 2),
             new Metric<CvmfsRun>("daemon CPU s", "daemon_cpu_s", c -> c.usage().daemonCpu().toNanos() / 1e9, 2),
+            new Metric<CvmfsRun>("start CPU s", "daemon_start_cpu_s", c -> c.usage().startCpu().toNanos() / 1e9, 2),
             new Metric<CvmfsRun>("peak RSS MiB", "peak_rss_mib", c -> c.usage().peakRss() / 1048576.0, 0)),
             c -> "jdk from the tree", CvmfsRun::variant);
 

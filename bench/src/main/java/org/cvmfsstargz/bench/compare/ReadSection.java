@@ -98,8 +98,8 @@ final class ReadSection {
         long bytes = Long.parseLong(m.group(1));
         Duration time = Duration.ofNanos(Math.round((Double.parseDouble(m.group(3)) - Double.parseDouble(m.group(2)))
                 * 1e9));
-        Usage usage = new Usage(node.snapshotter().cpu().minus(cpuBefore), node.snapshotter().peakRss(), others,
-                containerCpu, node.connectFailures(), 0);
+        Usage usage = new Usage(node.snapshotter().cpu().minus(cpuBefore), cpuBefore, node.snapshotter().peakRss(),
+                others, containerCpu, node.connectFailures(), 0);
         return new Read(variant.label(), round, warm, time, bytes, ctx.proxy().totalBlobBytes(), usage);
     }
 }

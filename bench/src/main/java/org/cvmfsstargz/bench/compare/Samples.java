@@ -10,8 +10,10 @@ final class Samples {
     /**
      * What the snapshotter and the machine used during a sample.
      *
-     * @param daemonCpu    the snapshotter's CPU time (user + system, its children too) from its exec
+     * @param daemonCpu    the snapshotter\'s CPU time (user + system, children included) during the timed part
      *                     to the end of the sample
+     * @param startCpu     the snapshotter's CPU time before the timed part: its start, and the
+     *                     call that checked containerd reaches it (for a read, everything before it)
      * @param peakRss      its {@code VmHWM} at the end of the sample, bytes
      * @param othersShare  others' share of all processors during the timed part, if readable
      * @param containerCpu the container's CPU time, as its shell's {@code times} reported it
@@ -19,10 +21,10 @@ final class Samples {
      *                     snapshotter, before the timed part (see {@link ColdNode})
      * @param exit         the snapshotter's exit status on its stop signal
      */
-    record Usage(Duration daemonCpu, long peakRss, Optional<Double> othersShare, Optional<Duration> containerCpu,
-            int connectFailures, int exit) {
+    record Usage(Duration daemonCpu, Duration startCpu, long peakRss, Optional<Double> othersShare,
+            Optional<Duration> containerCpu, int connectFailures, int exit) {
         Usage withExit(int status) {
-            return new Usage(daemonCpu, peakRss, othersShare, containerCpu, connectFailures, status);
+            return new Usage(daemonCpu, startCpu, peakRss, othersShare, containerCpu, connectFailures, status);
         }
     }
 

@@ -51,9 +51,13 @@ final class SnapshotterProcess implements AutoCloseable {
         Path configFile = Files.writeString(dir.resolve("config.toml"), config);
         Path log = dir.resolve("snapshotter.log");
         List<String> command = variant.command(socket, root, configFile);
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        if (variant.kind() == Variant.Kind.OURS) {
+            DaemonProcess.launcherEnvironment(builder.environment());
+        }
+        Process process = builder.start();
         SnapshotterProcess started = new SnapshotterProcess(variant, socket, log, process);
         started.awaitReady(command);
         return started;

@@ -66,6 +66,7 @@ final class StartupSection {
             ctx.connectNote(node);
             ctx.proxy().reset();
             OthersWindow window = OthersWindow.open(ctx.nproc());
+            Duration cpuBefore = node.snapshotter().cpu();
             CtrCommands.Exit pull = node.ctr().run(List.of("ctr-remote", "image", "rpull", "--plain-http",
                     "--snapshotter", ColdNode.SNAPSHOTTER, reference), PULL_TIMEOUT).orThrow();
             CtrCommands.Exit run = node.run(reference, ctx.containerId(), workload).orThrow();
@@ -79,8 +80,8 @@ final class StartupSection {
                         + " many as the %,d bytes of eStargz layers: %s pulled the image whole, not lazily",
                         blobs, layers, variant.label()));
             }
-            Usage usage = new Usage(node.snapshotter().cpu(), node.snapshotter().peakRss(), others, containerCpu,
-                    node.connectFailures(), 0);
+            Usage usage = new Usage(node.snapshotter().cpu().minus(cpuBefore), cpuBefore, node.snapshotter().peakRss(),
+                    others, containerCpu, node.connectFailures(), 0);
             int requests = ctx.proxy().requests().size();
             int exit = node.stop();
             return new StartUp(image.recipe().name(), link, variant.label(), round,

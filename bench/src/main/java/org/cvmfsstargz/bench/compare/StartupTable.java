@@ -16,6 +16,7 @@ final class StartupTable {
             new Metric<StartUp>("first output s", "first_output_s", s -> seconds(s.firstOutput().toNanos()), 2),
             new Metric<StartUp>("pull s", "pull_s", s -> seconds(s.pull().toNanos()), 2),
             new Metric<StartUp>("daemon CPU s", "daemon_cpu_s", s -> seconds(s.usage().daemonCpu().toNanos()), 2),
+            new Metric<StartUp>("start CPU s", "daemon_start_cpu_s", s -> seconds(s.usage().startCpu().toNanos()), 2),
             new Metric<StartUp>("peak RSS MiB", "peak_rss_mib", s -> s.usage().peakRss() / 1048576.0, 0),
             new Metric<StartUp>("registry bytes", "registry_blob_bytes", StartUp::blobBytes, 0)),
             s -> s.image() + ", " + s.link().label(), StartUp::variant);
@@ -51,6 +52,7 @@ final class StartupTable {
 
     static JsonObject usage(Usage u) {
         JsonObject j = new JsonObject().number("daemon_cpu_ms", u.daemonCpu().toNanos() / 1e6)
+                .number("daemon_start_cpu_ms", u.startCpu().toNanos() / 1e6)
                 .number("daemon_peak_rss_bytes", u.peakRss()).number("daemon_exit", u.exit())
                 .number("first_connect_failures", u.connectFailures());
         u.containerCpu().ifPresent(c -> j.number("container_cpu_ms", c.toNanos() / 1e6));

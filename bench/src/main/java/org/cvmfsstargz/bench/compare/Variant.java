@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.cvmfsstargz.it.support.DaemonProcess;
 import java.util.regex.Pattern;
 
 /**
@@ -49,8 +50,9 @@ record Variant(String label, Kind kind, List<String> template, Optional<Path> ja
     }
 
     /**
-     * Ours: {@code java} with the JDK 25 flags the daemon needs, {@code jvmOptions}, then
-     * {@code -jar JAR serve --root --socket --config}, as the other benchmarks start it.
+     * Ours, started as its launcher starts it: {@code java} with the {@code jvm.options} and AOT
+     * cache beside the jar when that build has them (an older build: the two flags every build
+     * needs), {@code jvmOptions}, then {@code -jar JAR serve --root --socket --config}.
      */
     static Variant ours(String label, Path jar, Path java, List<String> jvmOptions) {
         if (!Files.isRegularFile(jar)) {
@@ -61,8 +63,8 @@ record Variant(String label, Kind kind, List<String> template, Optional<Path> ja
             throw new IllegalArgumentException("--jar " + label + "=" + jar + ": no lib/ directory beside it; copy"
                     + " the jar together with snapshotter/target/lib");
         }
-        List<String> command = new ArrayList<>(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow"));
+        List<String> launcher = DaemonProcess.javaCommand(java, jar);
+        List<String> command = new ArrayList<>(launcher.subList(0, launcher.size() - 2)); // up to -jar JAR
         command.addAll(jvmOptions);
         command.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "serve", "--root", ROOT, "--socket", SOCKET,
                 "--config", CONFIG));

@@ -135,10 +135,21 @@ public final class DaemonProcess implements AutoCloseable {
      * build) runs with the two options every build needs.
      */
     private static List<String> command(List<String> args) {
-        Path jar = Path.of(requiredProperty("snapshotter.jar")).toAbsolutePath();
+        List<String> command = javaCommand(Path.of(System.getProperty("java.binary", "java")),
+                Path.of(requiredProperty("snapshotter.jar")));
+        command.addAll(args);
+        return command;
+    }
+
+    /**
+     * {@code java} with the daemon's JVM options and AOT cache, up to {@code -jar <jar>}: how the
+     * launcher starts the daemon of {@code jar}, for tests and benchmarks of any build.
+     */
+    public static List<String> javaCommand(Path java, Path daemonJar) {
+        Path jar = daemonJar.toAbsolutePath();
         Path options = jar.resolveSibling("jvm.options");
         Path aot = jar.resolveSibling("cvmfs-stargz-snapshotter.aot");
-        List<String> command = new ArrayList<>(List.of(System.getProperty("java.binary", "java")));
+        List<String> command = new ArrayList<>(List.of(java.toString()));
         if (Files.isRegularFile(options)) {
             command.add("@" + options);
         } else {
@@ -148,12 +159,11 @@ public final class DaemonProcess implements AutoCloseable {
             command.add("-XX:AOTCache=" + aot);
         }
         command.addAll(List.of("-jar", jar.toString()));
-        command.addAll(args);
         return command;
     }
 
     /** As the launcher sets it: two glibc malloc arenas, not one per thread. */
-    private static void launcherEnvironment(Map<String, String> environment) {
+    public static void launcherEnvironment(Map<String, String> environment) {
         environment.putIfAbsent("MALLOC_ARENA_MAX", "2");
     }
 
