@@ -18,10 +18,11 @@ import org.cvmfsstargz.stargz.format.Toc;
 import org.cvmfsstargz.stargz.format.TocEntry;
 
 /**
- * The files of one layer as verified bytes: a read finds the chunks it covers, takes those the
- * cache has, and fetches the others from the blob in as few ranges as {@link FetchPlan} allows,
- * verifying each chunk ({@link ChunkVerifier}) before it is cached or copied out. Concurrent reads
- * of one chunk share one fetch. Nothing that failed verification is cached or served.
+ * The files of one layer as verified bytes: a read finds the chunks it covers, copies its range
+ * from the cache when the cache has them all, and otherwise has the others fetched from the blob
+ * in as few ranges as {@link FetchPlan} allows ({@link ChunkFetcher}), each verified before it is
+ * cached or copied out. Concurrent reads of one chunk share one fetch. Nothing that failed
+ * verification is cached or served.
  *
  * <p>Thread-safe; holds no resources (the cache and blob source belong to the caller).
  */
@@ -38,7 +39,7 @@ public final class LayerReader implements ContentReader {
      * How a reader fetches.
      *
      * @param layerDigest the blob's digest, naming cache entries of chunks without a chunkDigest
-     * @param digestRequired whether a chunk without chunkDigest is refused (see {@link ChunkVerifier})
+     * @param digestRequired whether a chunk without chunkDigest is refused (see {@code ChunkVerifier})
      * @param maxRangeBytes the longest range one batch of neighbouring chunks is merged into
      * @param maxGap the most unneeded bytes between two chunks that are still fetched in one range
      * @param readAheadBytes when a read fetches less than this, the chunks of the files that follow

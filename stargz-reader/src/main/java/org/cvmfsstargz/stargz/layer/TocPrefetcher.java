@@ -241,13 +241,13 @@ public final class TocPrefetcher implements AutoCloseable {
             hold(entry, new LayerIndex(bytes.blob(), toc, true));
         } catch (IOException | CorruptLayerException | RuntimeException | InterruptedException e) {
             LOG.debug("TOC prefetch failed layer={} error=\"{}\"", entry.layer.key(), e.getMessage());
-            listener.outcome(Outcome.FAILED);
             synchronized (this) {
                 if (entries.get(entry.layer.key()) == entry) {
                     entry.expires = clock.instant().plus(options.expiry());
                 }
             }
             entry.result.completeExceptionally(e);
+            listener.outcome(Outcome.FAILED); // last: whoever sees it sees the entry's expiry set
             scheduleExpiry();
         } finally {
             entry.runner = null;
