@@ -198,11 +198,12 @@ public final class Daemon implements AutoCloseable {
                 estargz.tocPrefetchMaxBytes(), TOC_PREFETCH_EXPIRY), Clock.systemUTC(), metrics.<TocPrefetcher.Listener>map(
                 m -> new TocPrefetchMetrics(m.registry())).orElse(TocPrefetcher.Listener.NONE));
         EstargzLayerSource.Settings settings = new EstargzLayerSource.Settings(new RegistryClient(options), cache,
-                tocs, prefetcher, estargz.requireTocDigest(), new BackgroundFetch.Options(estargz.prefetch(),
+                tocs, prefetcher, estargz.requireTocDigest(), Math.toIntExact(estargz.readAheadBytes()),
+                new BackgroundFetch.Options(estargz.prefetch(),
                 estargz.backgroundFetch(), 4 << 20, Duration.ofMillis(200)), Duration.ofSeconds(60));
         LOG.info("layer source estargz cache_dir={} cache_max_bytes={} prefetch={} background_fetch={}"
-                + " toc_prefetch_max_bytes={}", cacheDir, estargz.cacheMaxBytes(), estargz.prefetch(),
-                estargz.backgroundFetch(), estargz.tocPrefetchMaxBytes());
+                + " toc_prefetch_max_bytes={} read_ahead_bytes={}", cacheDir, estargz.cacheMaxBytes(),
+                estargz.prefetch(), estargz.backgroundFetch(), estargz.tocPrefetchMaxBytes(), estargz.readAheadBytes());
         EstargzLayerSource source = new EstargzLayerSource(settings, config.daemon().root().resolve("snapshots"),
                 metrics.<FetchListener>map(m -> new FetchMetrics(m.registry())).orElse(FetchListener.NONE),
                 metrics.<FuseOperationListener>map(m -> new FuseOperationMetrics(m.registry()))

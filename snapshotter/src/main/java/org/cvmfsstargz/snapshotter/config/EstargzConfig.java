@@ -20,13 +20,19 @@ import java.util.Optional;
  * @param maxTocBytes           the largest TOC accepted, compressed and uncompressed; a larger layer is pulled
  * @param tocPrefetchMaxBytes   the heap that TOCs of an image's later layers, fetched and parsed ahead of their
  *                              Prepare, may hold while they wait for it; 0 fetches each layer's TOC at its Prepare
+ * @param readAheadBytes        the aligned window of a layer's blob whose small files a read that misses fetches
+ *                              along with its own chunks; 0 fetches only what the read needs
  */
 public record EstargzConfig(Boolean enabled, Boolean requireTocDigest, Boolean prefetch, Boolean backgroundFetch,
-        Path cacheDir, Long cacheMaxBytes, Long memoryCacheMaxBytes, Long maxTocBytes, Long tocPrefetchMaxBytes) {
+        Path cacheDir, Long cacheMaxBytes, Long memoryCacheMaxBytes, Long maxTocBytes, Long tocPrefetchMaxBytes,
+        Long readAheadBytes) {
     public static final long DEFAULT_CACHE_BYTES = 10L << 30;
     public static final long DEFAULT_MEMORY_CACHE_BYTES = 16L << 20;
     public static final long DEFAULT_MAX_TOC_BYTES = 128L << 20;
     public static final long DEFAULT_TOC_PREFETCH_BYTES = 64L << 20;
+    public static final long DEFAULT_READ_AHEAD_BYTES = 256L << 10;
+    /** The longest range one request of a read asks for: its window must fit in it. */
+    public static final long MAX_READ_AHEAD_BYTES = 4L << 20;
 
     public EstargzConfig {
         enabled = Optional.ofNullable(enabled).orElse(true);
@@ -44,6 +50,12 @@ public record EstargzConfig(Boolean enabled, Boolean requireTocDigest, Boolean p
                 1 << 10);
         tocPrefetchMaxBytes = atLeast("estargz.toc_prefetch_max_bytes", Optional.ofNullable(tocPrefetchMaxBytes)
                 .orElse(DEFAULT_TOC_PREFETCH_BYTES), 0);
+        readAheadBytes = atLeast("estargz.read_ahead_bytes", Optional.ofNullable(readAheadBytes)
+                .orElse(DEFAULT_READ_AHEAD_BYTES), 0);
+        if (readAheadBytes > MAX_READ_AHEAD_BYTES) {
+            throw new ConfigException("estargz.read_ahead_bytes", "must be at most " + MAX_READ_AHEAD_BYTES
+                    + " (4 MiB), got " + readAheadBytes);
+        }
         if (maxTocBytes > Integer.MAX_VALUE / 2) {
             throw new ConfigException("estargz.max_toc_bytes", "must be at most " + Integer.MAX_VALUE / 2
                     + " (1 GiB), got " + maxTocBytes);
@@ -51,7 +63,7 @@ public record EstargzConfig(Boolean enabled, Boolean requireTocDigest, Boolean p
     }
 
     public static EstargzConfig defaults() {
-        return new EstargzConfig(null, null, null, null, null, null, null, null, null);
+        return new EstargzConfig(null, null, null, null, null, null, null, null, null, null);
     }
 
     /** Where chunks are cached: {@code cache_dir}, or {@code cache} under the daemon's root. */

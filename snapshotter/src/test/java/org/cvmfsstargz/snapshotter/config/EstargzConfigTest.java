@@ -28,4 +28,17 @@ class EstargzConfigTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("estargz.toc_prefetch_max_bytes");
     }
+
+    @Test
+    void readAheadIsAWindowOf256KiBByDefaultAndAtMostARange() throws Exception {
+        assertThat(EstargzConfig.defaults().readAheadBytes()).isEqualTo(256L << 10);
+        Config off = ConfigLoader.load(Optional.of(Files.writeString(dir.resolve("c.toml"),
+                "[estargz]\nread_ahead_bytes = 0\n")));
+        assertThat(off.estargz().readAheadBytes()).isZero();
+        Path tooLarge = Files.writeString(dir.resolve("large.toml"), "[estargz]\nread_ahead_bytes = 8388608\n");
+        assertThatThrownBy(() -> ConfigLoader.load(Optional.of(tooLarge)))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("estargz.read_ahead_bytes")
+                .hasMessageContaining("at most 4194304");
+    }
 }

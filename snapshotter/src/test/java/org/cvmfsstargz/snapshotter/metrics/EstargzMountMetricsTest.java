@@ -32,7 +32,7 @@ class EstargzMountMetricsTest {
         try (EstargzLayerSource source = new EstargzLayerSource(new EstargzLayerSource.Settings(
                 new RegistryClient(RegistryOptions.defaults()), ChunkCache.none(), tocs, new TocPrefetcher(tocs,
                 new TocPrefetcher.Options(1, 0, Duration.ofMinutes(1)), Clock.systemUTC(), TocPrefetcher.Listener.NONE),
-                true,
+                true, 0,
                 new BackgroundFetch.Options(false, false, 1 << 20, Duration.ofMillis(200)), Duration.ofSeconds(1)),
                 tmp, FetchListener.NONE, FuseOperationListener.NONE)) {
             new EstargzMountMetrics(source).bindTo(registry);

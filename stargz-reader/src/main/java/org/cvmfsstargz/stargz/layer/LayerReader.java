@@ -27,6 +27,9 @@ import org.cvmfsstargz.stargz.format.TocEntry;
  * <p>Thread-safe; holds no resources (the cache and blob source belong to the caller).
  */
 public final class LayerReader implements ContentReader {
+    /** How many entries on each side a read-ahead looks at: directories and empty files take no bytes. */
+    private static final int MAX_NEIGHBOURS = 4096;
+
     private final Toc toc;
     private final BlobSource blob;
     private final ChunkCache cache;
@@ -204,35 +207,74 @@ public final class LayerReader implements ContentReader {
     }
 
     /**
-     * The chunks of the files after the last of {@code needed} in blob order, uncached and not
-     * being fetched, that fit in what is left of {@link Options#readAheadBytes()}. Asked only by a
-     * read that fetches and found none of its chunks cached (one that fetches nothing should not
-     * start fetching).
+     * The chunks of the small files of the same directory as the first of {@code needed} that lie
+     * wholly in the aligned window of {@link Options#readAheadBytes()} bytes of the blob around it,
+     * uncached and not being fetched. The files before as well as after: a program rarely reads a
+     * directory's files in the order the layer stores them (Python's imports do not). The same
+     * directory only: on a Python image, neighbours from other directories were four fifths of
+     * what the read-ahead fetched and were never read, so the registry served 1.26x the reference's
+     * bytes, against 0.94x with the filter, at the same time to first output. Windows are aligned
+     * so that a later miss in one finds it fetched. None when the read itself fetches a window's
+     * worth or more. Asked only by a read that fetches and found none of its chunks cached (one
+     * that fetches nothing should not start fetching).
      */
     private List<FileChunk> readAhead(List<FileChunk> needed) {
-        long budget = options.readAheadBytes();
-        for (FileChunk chunk : needed) {
-            budget -= FetchPlan.fetchLength(chunk.chunk());
+        long window = options.readAheadBytes();
+        long first = needed.getFirst().chunk().offset();
+        long last = needed.getLast().chunk().compressedEnd();
+        if (window == 0 || last - first >= window) {
+            return List.of();
         }
+        long from = Math.floorDiv(first, window) * window;
+        long to = Math.max(from + window, Math.ceilDiv(last, window) * window);
         List<FileChunk> ahead = new ArrayList<>();
-        long end = needed.getLast().chunk().compressedEnd();
-        for (long inode = needed.getLast().file().inode() + 1; budget > 0 && inode <= toc.nameCount(); inode++) {
-            TocEntry next = toc.entry(inode).filter(e -> e.type() == EntryType.REG && e.size() > 0).orElse(null);
-            if (next == null) {
+        String directory = directoryOf(needed.getFirst().file().path());
+        int scanned = 0;
+        for (long inode = needed.getFirst().file().inode() - 1; inode >= 1 && scanned++ < MAX_NEIGHBOURS; inode--) {
+            Optional<FileChunk> before = smallFile(inode);
+            if (before.isEmpty()) {
                 continue;
             }
-            Chunk chunk = toc.chunkAt(inode, 0).orElseThrow(); // not chunks(): a big file has thousands
-            if (chunk.offset() > end + options.maxGap()) {
-                break; // not a neighbour: the payload is elsewhere in the blob
+            if (before.get().chunk().offset() < from || before.get().chunk().compressedEnd() > first) {
+                break; // in the window before, or elsewhere in the blob
             }
-            FileChunk candidate = new FileChunk(next, chunk);
-            budget -= FetchPlan.fetchLength(chunk);
-            end = chunk.compressedEnd();
-            if (budget >= 0 && !cache.contains(key(candidate)) && !fetcher.fetching(key(candidate))) {
-                ahead.add(candidate);
+            if (directory.equals(directoryOf(before.get().file().path()))) {
+                addIfMissing(ahead, before.get());
+            }
+        }
+        scanned = 0;
+        for (long inode = needed.getLast().file().inode() + 1; inode <= toc.nameCount() && scanned++ < MAX_NEIGHBOURS;
+                inode++) {
+            Optional<FileChunk> after = smallFile(inode);
+            if (after.isEmpty()) {
+                continue;
+            }
+            if (after.get().chunk().offset() < last || after.get().chunk().compressedEnd() > to) {
+                break; // crosses into the next window, or is elsewhere in the blob
+            }
+            if (directory.equals(directoryOf(after.get().file().path()))) {
+                addIfMissing(ahead, after.get());
             }
         }
         return ahead;
+    }
+
+    private static String directoryOf(String path) {
+        int slash = path.lastIndexOf('/');
+        return slash < 0 ? "" : path.substring(0, slash);
+    }
+
+    /** The chunk of {@code inode} if it is a regular file stored in one chunk (its first). */
+    private Optional<FileChunk> smallFile(long inode) {
+        return toc.entry(inode).filter(e -> e.type() == EntryType.REG && e.size() > 0)
+                .flatMap(e -> toc.chunkAt(inode, 0).filter(c -> c.chunkEnd() >= e.size()) // not chunks(): a big
+                        .map(c -> new FileChunk(e, c)));                                      // file has thousands
+    }
+
+    private void addIfMissing(List<FileChunk> ahead, FileChunk candidate) {
+        if (!cache.contains(key(candidate)) && !fetcher.fetching(key(candidate))) {
+            ahead.add(candidate);
+        }
     }
 
     /**

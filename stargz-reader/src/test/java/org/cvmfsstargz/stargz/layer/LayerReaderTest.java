@@ -70,6 +70,36 @@ class LayerReaderTest {
     }
 
     @Test
+    void aMissBringsTheSmallFilesOfItsDirectoryBeforeAndAfterItButNotThoseOfOthers() throws IOException {
+        TestBlob.Built layer = TestBlob.layer().dir("pkg").file("pkg/one", random(1, 3000))
+                .file("pkg/two", random(2, 3000)).dir("docs").file("docs/guide", random(3, 3000)).file("pkg/three",
+                        random(4, 3000)).build();
+        Toc toc = read(layer);
+        MemoryBlob blob = new MemoryBlob(layer.blob());
+        LayerReader reader = new LayerReader(toc, blob, new MemoryChunkCache(1 << 20), LayerReader.Options.defaults(
+                LAYER));
+
+        assertThat(readAll(reader, toc.lookup("pkg/two").orElseThrow(), 8192)).hasSize(3000);
+        assertThat(blob.requests()).hasSize(1);
+        assertThat(readAll(reader, toc.lookup("pkg/one").orElseThrow(), 8192)).as("before it").hasSize(3000);
+        assertThat(readAll(reader, toc.lookup("pkg/three").orElseThrow(), 8192)).as("after it").hasSize(3000);
+        assertThat(blob.requests()).hasSize(1);
+        assertThat(readAll(reader, toc.lookup("docs/guide").orElseThrow(), 8192)).hasSize(3000);
+        assertThat(blob.requests()).as("another directory's file was left").hasSize(2);
+    }
+
+    @Test
+    void withoutReadAheadAMissFetchesOnlyItsOwnFile() throws IOException {
+        TocEntry small = toc.lookup("small").orElseThrow();
+        TocEntry other = toc.lookup("other").orElseThrow();
+        LayerReader reader = new LayerReader(toc, blob, cache, new LayerReader.Options(LAYER, true, 4 << 20, 64 << 10,
+                0, 2, FetchListener.NONE));
+        assertThat(readAll(reader, small, 4096)).isEqualTo(SMALL);
+        assertThat(readAll(reader, other, 8192)).hasSize(5000);
+        assertThat(blob.requests()).hasSize(2);
+    }
+
+    @Test
     void readsAcrossAChunkBoundaryAndPastTheEnd() throws IOException {
         TocEntry big = toc.lookup("big").orElseThrow();
         byte[] dst = new byte[1000];

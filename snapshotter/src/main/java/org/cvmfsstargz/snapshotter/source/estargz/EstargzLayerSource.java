@@ -75,12 +75,17 @@ public final class EstargzLayerSource implements LayerSource {
      * @param prefetcher fetches the TOCs of an image's later layers ahead of their Prepare, and
      *     hands each layer's index to its mount; the source closes it
      * @param requireTocDigest refuse layers without the {@code toc.digest} label
+     * @param readAheadBytes the window around a missed read whose small files come along
+     *     ({@link LayerReader.Options#readAheadBytes()})
      * @param fetch prefetch and background fetch settings
      * @param restoreWait how long a Mounts waits for a layer being restored after a restart
      */
     public record Settings(RegistryClient registry, ChunkCache cache, TocFetcher tocs, TocPrefetcher prefetcher,
-            boolean requireTocDigest, BackgroundFetch.Options fetch, Duration restoreWait) {
+            boolean requireTocDigest, int readAheadBytes, BackgroundFetch.Options fetch, Duration restoreWait) {
         public Settings {
+            if (readAheadBytes < 0) {
+                throw new IllegalArgumentException("readAheadBytes " + readAheadBytes);
+            }
             Objects.requireNonNull(registry, "registry");
             Objects.requireNonNull(cache, "cache");
             Objects.requireNonNull(tocs, "tocs");
@@ -283,7 +288,7 @@ public final class EstargzLayerSource implements LayerSource {
         long tocRead = System.nanoTime();
         Toc toc = index.toc();
         LayerReader reader = new LayerReader(toc, index.blob(), settings.cache(), new LayerReader.Options(
-                coordinates.layer(), settings.requireTocDigest(), 4 << 20, 64 << 10, 256 << 10, 2, fetchListener,
+                coordinates.layer(), settings.requireTocDigest(), 4 << 20, 64 << 10, settings.readAheadBytes(), 2, fetchListener,
                 fetchMemory));
         LayerFilesystem filesystem = new LayerFilesystem(coordinates.layer(), toc, reader, fuseListener);
         long built = System.nanoTime();
