@@ -89,6 +89,39 @@ class LayerReaderTest {
     }
 
     @Test
+    void aScanInTheLayersOrderBringsTheFollowingFilesOfAnyDirectory() throws IOException {
+        TestBlob.Built layer = threeDirectories();
+        Toc toc = read(layer);
+        MemoryBlob blob = new MemoryBlob(layer.blob());
+        LayerReader reader = new LayerReader(toc, blob, new MemoryChunkCache(1 << 20), LayerReader.Options.defaults(
+                LAYER));
+
+        for (String path : List.of("a/one", "b/one", "c/one")) {
+            assertThat(readAll(reader, toc.lookup(path).orElseThrow(), 8192)).hasSize(3000);
+        }
+        assertThat(blob.requests()).as("b/one read right after a/one: a scan, c/one came along").hasSize(2);
+    }
+
+    @Test
+    void readsOutOfTheLayersOrderBringOnlyTheirOwnDirectorysFiles() throws IOException {
+        TestBlob.Built layer = threeDirectories();
+        Toc toc = read(layer);
+        MemoryBlob blob = new MemoryBlob(layer.blob());
+        LayerReader reader = new LayerReader(toc, blob, new MemoryChunkCache(1 << 20), LayerReader.Options.defaults(
+                LAYER));
+
+        for (String path : List.of("a/one", "c/one", "b/one")) {
+            assertThat(readAll(reader, toc.lookup(path).orElseThrow(), 8192)).hasSize(3000);
+        }
+        assertThat(blob.requests()).hasSize(3);
+    }
+
+    private static TestBlob.Built threeDirectories() {
+        return TestBlob.layer().dir("a").file("a/one", random(5, 3000)).dir("b").file("b/one", random(6, 3000))
+                .dir("c").file("c/one", random(7, 3000)).build();
+    }
+
+    @Test
     void withoutReadAheadAMissFetchesOnlyItsOwnFile() throws IOException {
         TocEntry small = toc.lookup("small").orElseThrow();
         TocEntry other = toc.lookup("other").orElseThrow();
