@@ -47,14 +47,16 @@ public final class LayerReader implements ContentReader {
      * @param digestRequired whether a chunk without chunkDigest is refused (see {@code ChunkVerifier})
      * @param maxRangeBytes the longest range one batch of neighbouring chunks is merged into
      * @param maxGap the most unneeded bytes between two chunks that are still fetched in one range
-     * @param readAheadBytes when a read fetches less than this, the chunks of the files that follow
-     *     in the blob come along in the same request, up to this many compressed bytes: files of a
-     *     layer are mostly read in the order they were written (a directory walk, an interpreter
-     *     loading its modules), and one request per small file would cost a round trip each
+     * @param readAheadBytes when a read fetches less than this, other small files come along in
+     *     the same request (see {@code readAhead}): one request per small file would cost a round
+     *     trip each; 0 fetches only what reads need
      * @param sequentialChunks when a read starts at the first byte of a chunk the cache does not
-     *     hold (a file read from its start, or in order), how many of the file's following chunks
-     *     are fetched in the background once the read is answered, so that fetching and verifying
-     *     the next chunk overlaps the reader's use of this one
+     *     hold, other than the file's first (a file read in order past its first chunk), how many
+     *     of the file's following chunks are fetched in the background once the read is answered,
+     *     so that fetching and verifying the next chunk overlaps the reader's use of this one. Not
+     *     from the first: a program that maps a large library reads its first bytes, then only the
+     *     pages it touches (fetching ahead from there made the registry serve 1.09x the Go
+     *     reference's bytes on a JDK image, 0.94x without)
      * @param listener told what is fetched and served
      * @param fetchMemory bounds the compressed bytes this reader's fetches (and those of every reader
      *     sharing it) hold at once
@@ -116,7 +118,7 @@ public final class LayerReader implements ContentReader {
                 return (int) (end - offset);
             }
             Obtained obtained = obtain(needed, true, FetchPurpose.ON_DEMAND);
-            if (offset == needed.getFirst().chunk().chunkOffset() && !obtained.firstFromCache()) {
+            if (offset > 0 && offset == needed.getFirst().chunk().chunkOffset() && !obtained.firstFromCache()) {
                 fetchFollowing(file, needed.getLast().chunk().chunkEnd());
             }
             for (int i = 0; i < needed.size(); i++) {
