@@ -1,9 +1,6 @@
 package org.cvmfsstargz.bench;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,12 +54,7 @@ public final class ApiBenchmark {
             Report report = new Report(startedAt, host, options, new Report.Daemon(daemon.pid(),
                     daemon.root().toString(), daemon.startup(), snapshotsLeft, dirsLeft, stopped, problems), results);
             report.printTable(System.out);
-            String json = report.jsonLine();
-            System.out.println(json);
-            if (options.jsonOut().isPresent()) {
-                Files.writeString(options.jsonOut().get(), json + "\n", StandardCharsets.UTF_8,
-                        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            }
+            JsonLineOutput.emit(report.jsonLine(), options.jsonOut());
             long errors = results.stream().mapToLong(Measurement::errors).sum();
             return errors == 0 && snapshotsLeft == 0 ? 0 : 1;
         } finally {

@@ -10,8 +10,9 @@
  * clients, and hands the {@link org.cvmfsstargz.bench.Measurement}s to
  * {@link org.cvmfsstargz.bench.Report}. Imports the generated stubs of {@code proto} and grpc-java;
  * must not import {@code org.cvmfsstargz.snapshotter} (the daemon is a process, not a library,
- * here), test code, nor {@code bench.startup}. {@link org.cvmfsstargz.bench.HostFacts} and
- * {@link org.cvmfsstargz.bench.CpuClock} are public for the start-up benchmark in
- * {@code bench.startup}, which does use the integration tests' support classes.
+ * here), test code, nor {@code bench.startup}. {@link org.cvmfsstargz.bench.HostFacts},
+ * {@link org.cvmfsstargz.bench.CpuClock}, {@link org.cvmfsstargz.bench.RequiredTools} and
+ * {@link org.cvmfsstargz.bench.JsonLineOutput} are public for the other benchmarks
+ * ({@code bench.startup}, {@code bench.compare}), which do use the integration tests' support classes.
  */
 package org.cvmfsstargz.bench;

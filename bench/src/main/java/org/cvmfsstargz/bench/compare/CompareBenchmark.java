@@ -3,14 +3,12 @@ package org.cvmfsstargz.bench.compare;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,6 +22,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.cvmfsstargz.bench.BenchMain;
 import org.cvmfsstargz.bench.HostFacts;
+import org.cvmfsstargz.bench.JsonLineOutput;
+import org.cvmfsstargz.bench.RequiredTools;
 import org.cvmfsstargz.bench.compare.ImageBuild.Built;
 import org.cvmfsstargz.bench.compare.Samples.CvmfsRun;
 import org.cvmfsstargz.bench.compare.Samples.Read;
@@ -45,7 +45,6 @@ import org.cvmfsstargz.it.support.RegistryProcess;
 public final class CompareBenchmark {
     private static final List<String> TOOLS = List.of("containerd", "ctr", "ctr-remote", "runc", "docker-registry",
             "apt-get", "dpkg", "tar");
-    private static final String STANDARD_PATH = ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(20);
 
     private CompareBenchmark() {}
@@ -55,7 +54,7 @@ public final class CompareBenchmark {
     }
 
     private static int run(CompareOptions options) throws IOException, InterruptedException {
-        checkTools();
+        RequiredTools.require(TOOLS, List.of());
         // DaemonProcess (integration-tests' support) runs ingest and the conversion's daemon with these.
         System.setProperty("snapshotter.jar", options.firstOurs().jar().orElseThrow().toString());
         System.setProperty("java.binary", options.java().toString());
@@ -121,12 +120,7 @@ public final class CompareBenchmark {
                     convertedNow, ingest, startUps, reads, cvmfs, ctx.failures(),
                     Duration.between(startedAt, Instant.now()));
             report.printTable(System.out);
-            String json = report.jsonLine();
-            System.out.println(json);
-            if (options.jsonOut().isPresent()) {
-                Files.writeString(options.jsonOut().get(), json + "\n", StandardCharsets.UTF_8,
-                        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            }
+            JsonLineOutput.emit(report.jsonLine(), options.jsonOut());
             return ctx.failures().isEmpty() ? 0 : 1;
         } finally {
             System.err.println("compare-bench: stopping the registry and proxies, deleting " + tmp);
@@ -176,19 +170,6 @@ public final class CompareBenchmark {
         return images;
     }
 
-    private static void checkTools() {
-        List<String> missing = new ArrayList<>();
-        for (String tool : TOOLS) {
-            boolean found = Arrays.stream((System.getenv().getOrDefault("PATH", "") + STANDARD_PATH).split(":"))
-                    .anyMatch(dir -> !dir.isEmpty() && Files.isExecutable(Path.of(dir, tool)));
-            if (!found) {
-                missing.add(tool);
-            }
-        }
-        if (!missing.isEmpty()) {
-            throw new IllegalStateException("missing " + missing + ": install them with scripts/install-test-deps");
-        }
-    }
 
     /**
      * The last resort of Ctrl-C: every process this JVM started that still runs (one it was

@@ -1,14 +1,11 @@
 package org.cvmfsstargz.bench.startup;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -17,6 +14,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.cvmfsstargz.bench.BenchMain;
 import org.cvmfsstargz.bench.HostFacts;
+import org.cvmfsstargz.bench.JsonLineOutput;
+import org.cvmfsstargz.bench.RequiredTools;
 import org.cvmfsstargz.it.support.CountingProxy;
 import org.cvmfsstargz.it.support.DaemonProcess;
 import org.cvmfsstargz.it.support.RegistryProcess;
@@ -40,7 +39,6 @@ public final class CvmfsStartupBenchmark {
     private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(20);
     private static final List<String> TOOLS = List.of("containerd", "ctr", "ctr-remote", "runc", "docker-registry");
     private static final Path BUSYBOX = Path.of("/bin/busybox");
-    private static final String STANDARD_PATH = ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private CvmfsStartupBenchmark() {}
 
@@ -49,7 +47,7 @@ public final class CvmfsStartupBenchmark {
     }
 
     private static int run(StartupOptions options) throws IOException, InterruptedException {
-        checkTools();
+        RequiredTools.require(TOOLS, List.of(BUSYBOX));
         // DaemonProcess (integration-tests' support) finds the daemon jar and java through these.
         System.setProperty("snapshotter.jar", options.daemonJar().toAbsolutePath().toString());
         System.setProperty("java.binary", options.java().toString());
@@ -161,12 +159,7 @@ public final class CvmfsStartupBenchmark {
 
     private static void print(StartupReport report, Optional<Path> jsonOut) throws IOException {
         report.printTable(System.out);
-        String json = report.jsonLine();
-        System.out.println(json);
-        if (jsonOut.isPresent()) {
-            Files.writeString(jsonOut.get(), json + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND);
-        }
+        JsonLineOutput.emit(report.jsonLine(), jsonOut);
     }
 
     /** Normal first in odd rounds, CVMFS first in even ones, so a drift in the machine's load hits both alike. */
@@ -181,23 +174,6 @@ public final class CvmfsStartupBenchmark {
         return file;
     }
 
-    private static void checkTools() {
-        List<String> missing = new ArrayList<>();
-        for (String tool : TOOLS) {
-            // containerd and ctr run with the standard PATH (see ContainerdProcess), the registry with ours.
-            boolean found = Arrays.stream((System.getenv().getOrDefault("PATH", "") + STANDARD_PATH).split(":"))
-                    .anyMatch(dir -> !dir.isEmpty() && Files.isExecutable(Path.of(dir, tool)));
-            if (!found) {
-                missing.add(tool);
-            }
-        }
-        if (!Files.isRegularFile(BUSYBOX)) {
-            missing.add(BUSYBOX.toString());
-        }
-        if (!missing.isEmpty()) {
-            throw new IllegalStateException("missing " + missing + ": install them with scripts/install-test-deps");
-        }
-    }
 
     private static void deleteQuietly(Path tmp) {
         try {

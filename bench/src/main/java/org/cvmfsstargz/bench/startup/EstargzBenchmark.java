@@ -1,10 +1,8 @@
 package org.cvmfsstargz.bench.startup;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.cvmfsstargz.bench.BenchMain;
 import org.cvmfsstargz.bench.HostFacts;
+import org.cvmfsstargz.bench.JsonLineOutput;
 import org.cvmfsstargz.it.support.CountingProxy;
 import org.cvmfsstargz.it.support.RegistryProcess;
 
@@ -81,12 +80,7 @@ public final class EstargzBenchmark {
                     tmp, cleanup);
             EstargzReport report = new EstargzReport(startedAt, host, options, setup, large, big, startUps, reads);
             report.printTable(System.out);
-            String json = report.jsonLine();
-            System.out.println(json);
-            if (options.jsonOut().isPresent()) {
-                Files.writeString(options.jsonOut().get(), json + "\n", StandardCharsets.UTF_8,
-                        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            }
+            JsonLineOutput.emit(report.jsonLine(), options.jsonOut());
             boolean clean = startUps.stream().allMatch(s -> s.daemonExit() == 0)
                     && reads.stream().allMatch(r -> r.daemonExit() == 0);
             return clean ? 0 : 1;
