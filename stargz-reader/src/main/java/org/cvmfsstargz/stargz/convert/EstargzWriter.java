@@ -8,10 +8,12 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.cvmfsstargz.stargz.format.Digest;
 import org.cvmfsstargz.stargz.format.Footer;
 
@@ -145,32 +147,15 @@ public final class EstargzWriter {
         return (int) ((BLOCK - length % BLOCK) % BLOCK);
     }
 
-    /** A ustar header with mode 0644, owner 0:0 and time 0; the TOC carries the real attributes. */
+    /** A ustar header, owner 0:0 and time 0; the TOC carries the real attributes. */
     private static byte[] tarHeader(String name, char type, long size, String target) {
+        TarArchiveEntry entry = new TarArchiveEntry(name, (byte) type);
+        entry.setSize(size);
+        entry.setModTime(FileTime.fromMillis(0));
+        entry.setLinkName(target);
         byte[] header = new byte[BLOCK];
-        put(header, 0, name);
-        put(header, 100, "0000644");
-        put(header, 108, "0000000");
-        put(header, 116, "0000000");
-        put(header, 124, String.format("%011o", size));
-        put(header, 136, String.format("%011o", 0));
-        header[156] = (byte) type;
-        put(header, 157, target);
-        put(header, 257, "ustar");
-        put(header, 263, "00");
-        Arrays.fill(header, 148, 156, (byte) ' ');
-        int sum = 0;
-        for (byte b : header) {
-            sum += b & 0xff;
-        }
-        put(header, 148, String.format("%06o", sum));
-        header[154] = 0;
+        entry.writeEntryHeader(header);
         return header;
-    }
-
-    private static void put(byte[] header, int at, String text) {
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        System.arraycopy(bytes, 0, header, at, bytes.length);
     }
 
     /** gzip members end to end: {@link #next} closes the current member and starts another. */

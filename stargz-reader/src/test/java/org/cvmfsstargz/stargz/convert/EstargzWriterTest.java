@@ -7,10 +7,14 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.zip.GZIPInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.cvmfsstargz.stargz.format.Chunk;
 import org.cvmfsstargz.stargz.format.ChunkVerifier;
 import org.cvmfsstargz.stargz.format.Footer;
@@ -56,6 +60,14 @@ class EstargzWriterTest {
 
         assertThat(tar.size() % 512).isZero();
         assertThat(new String(tar.toByteArray(), 0, 1, StandardCharsets.US_ASCII)).isEqualTo("a");
+        List<String> entries = new ArrayList<>();
+        try (TarArchiveInputStream in = new TarArchiveInputStream(new ByteArrayInputStream(tar.toByteArray()))) {
+            for (TarArchiveEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+                entries.add(e.getName() + " " + e.getSize());
+            }
+        }
+        assertThat(entries).as("a tar reader checks each header's checksum").hasSize(2)
+                .startsWith("a " + CHUNK * 3).last().asString().startsWith("stargz.index.json ");
     }
 
     @Test
