@@ -89,6 +89,27 @@ class LayerReaderTest {
     }
 
     @Test
+    void aNeighbourThatFailsVerificationIsNeitherCachedNorServedAndItsOwnReadFetchesItAgain() throws IOException {
+        byte[] two = random(2, 3000);
+        TestBlob.Built layer = TestBlob.layer().dir("pkg").file("pkg/one", random(1, 3000)).file("pkg/two", two)
+                .build();
+        Toc toc = read(layer);
+        MemoryBlob blob = new MemoryBlob(layer.blob());
+        LayerReader reader = new LayerReader(toc, blob, new MemoryChunkCache(1 << 20), LayerReader.Options.defaults(
+                LAYER));
+        TocEntry second = toc.lookup("pkg/two").orElseThrow();
+        blob.flipByteAt(toc.chunkAt(second.inode(), 0).orElseThrow().offset() + 10);
+
+        assertThat(readAll(reader, toc.lookup("pkg/one").orElseThrow(), 8192)).hasSize(3000);
+        assertThat(blob.requests()).as("pkg/two came along").hasSize(1);
+        assertThatThrownBy(() -> reader.read(second, 0, new byte[4096], 4096)).as("fetched again, still corrupt")
+                .isInstanceOf(IOException.class);
+        blob.flipByteAt(-1);
+        assertThat(readAll(reader, second, 8192)).isEqualTo(two);
+        assertThat(blob.requests()).hasSize(3);
+    }
+
+    @Test
     void aScanInTheLayersOrderBringsTheFollowingFilesOfAnyDirectory() throws IOException {
         assertThat(requestsToRead("a/one", "b/one", "c/one")).as("b/one read right after a/one: a scan, c/one came along")
                 .isEqualTo(2);
