@@ -296,7 +296,7 @@ public final class LayerReader implements ContentReader {
             if (before.get().chunk().offset() < from || before.get().chunk().compressedEnd() > first) {
                 break; // in the window before, or elsewhere in the blob
             }
-            if (directory.equals(directoryOf(before.get().file().path()))) {
+            if (inDirectory(before.get().file().path(), directory)) {
                 addIfMissing(ahead, before.get());
             }
         }
@@ -310,7 +310,7 @@ public final class LayerReader implements ContentReader {
             if (after.get().chunk().offset() < last || after.get().chunk().compressedEnd() > to) {
                 break; // crosses into the next window, or is elsewhere in the blob
             }
-            if (directory.equals(directoryOf(after.get().file().path()))) {
+            if (inDirectory(after.get().file().path(), directory)) {
                 addIfMissing(ahead, after.get());
             }
         }
@@ -320,6 +320,12 @@ public final class LayerReader implements ContentReader {
     private static String directoryOf(String path) {
         int slash = path.lastIndexOf('/');
         return slash < 0 ? "" : path.substring(0, slash);
+    }
+
+    /** Whether {@code path} names an entry of {@code directory} itself (not of a subdirectory), without copying it. */
+    private static boolean inDirectory(String path, String directory) {
+        int slash = path.lastIndexOf('/');
+        return slash < 0 ? directory.isEmpty() : slash == directory.length() && path.startsWith(directory);
     }
 
     /** The chunk of {@code inode} if it is a regular file stored in one chunk (its first). */

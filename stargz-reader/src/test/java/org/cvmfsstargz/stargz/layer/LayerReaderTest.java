@@ -111,8 +111,8 @@ class LayerReaderTest {
 
     @Test
     void aScanInTheLayersOrderBringsTheFollowingFilesOfAnyDirectory() throws IOException {
-        assertThat(requestsToRead("a/one", "b/one", "c/one")).as("b/one read right after a/one: a scan, c/one came along")
-                .isEqualTo(2);
+        assertThat(requestsToRead("a/one", "b/one", "c/one"))
+                .as("b/one read right after a/one: a scan, c/one came along").isEqualTo(2);
     }
 
     @Test
