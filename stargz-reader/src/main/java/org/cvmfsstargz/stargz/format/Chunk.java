@@ -30,6 +30,10 @@ public record Chunk(long offset, long innerOffset, long chunkOffset, long chunkS
                     + innerOffset + ", chunkOffset " + chunkOffset + ", chunkSize " + chunkSize
                     + ", compressedEnd " + compressedEnd);
         }
+        if (innerOffset > Long.MAX_VALUE - chunkSize) {
+            throw new IllegalArgumentException("inconsistent chunk: innerOffset " + innerOffset + " + chunkSize "
+                    + chunkSize + " overflows");
+        }
     }
 
     /** The length of the blob range {@code [offset, compressedEnd)}. */

@@ -165,6 +165,10 @@ final class ChunkTable {
                 throw CorruptLayerException.forEntry(ABSURD_SIZE, fileName, "chunk of " + size
                         + " bytes exceeds the limit of " + maxChunkSize);
             }
+            if (e.innerOffset > Long.MAX_VALUE - size) {
+                throw CorruptLayerException.forEntry(ABSURD_SIZE, fileName, "innerOffset " + e.innerOffset
+                        + " + chunk size " + size + " overflows");
+            }
             requireBlobOrder(e.offset, e.innerOffset);
             grow();
             offsets[count] = e.offset;

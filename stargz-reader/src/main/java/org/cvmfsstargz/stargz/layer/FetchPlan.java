@@ -70,9 +70,11 @@ public final class FetchPlan {
      * plus deflate's worst-case growth and a member header.
      */
     public static long fetchLength(Chunk chunk) {
-        long uncompressed = chunk.innerOffset() + chunk.chunkSize();
-        long bound = uncompressed + uncompressed / 1000 + MEMBER_OVERHEAD;
-        return Math.min(chunk.compressedLength(), bound);
+        long uncompressed = chunk.innerOffset() + chunk.chunkSize(); // Chunk rules out an overflow
+        if (uncompressed >= chunk.compressedLength()) {
+            return chunk.compressedLength(); // the bound below is larger still, and could overflow
+        }
+        return Math.min(chunk.compressedLength(), uncompressed + uncompressed / 1000 + MEMBER_OVERHEAD);
     }
 
     private static Batch batch(long start, long end, List<FileChunk> chunks) {

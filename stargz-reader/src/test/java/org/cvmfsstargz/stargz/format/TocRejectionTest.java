@@ -77,6 +77,10 @@ class TocRejectionTest {
                 arguments("{'name':'f','type':'reg','size':1000000,'offset':100},{'name':'g','type':'reg','size':1,"
                         + "'offset':200}", Reason.ABSURD_SIZE, "f"),
                 arguments("{'name':'f','type':'reg','size':10,'offset':100,'innerOffset':-5}", Reason.ABSURD_SIZE, "f"),
+                arguments("{'name':'f','type':'reg','size':10,'offset':100,'innerOffset':9223372036854775800}",
+                        Reason.ABSURD_SIZE, "f"),
+                arguments("{'name':'a','type':'reg','size':50,'offset':100,'innerOffset':9223372036854775800},"
+                        + "{'name':'b','type':'reg','size':10,'offset':100}", Reason.ABSURD_SIZE, "a"),
                 arguments("{'name':'f','type':'reg','mode':2147483647}", Reason.ABSURD_SIZE, "f"),
                 arguments("{'name':'f','type':'reg','uid':4294967296}", Reason.ABSURD_SIZE, "f"),
                 arguments("{'name':'f','type':'reg','gid':-1}", Reason.ABSURD_SIZE, "f"),

@@ -1,6 +1,7 @@
 package org.cvmfsstargz.stargz.layer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Instant;
 import java.util.List;
@@ -60,5 +61,18 @@ class FetchPlanTest {
         assertThat(FetchPlan.fetchLength(small)).isLessThan(70 << 10);
         Chunk normal = new Chunk(0, 0, 0, 4 << 20, 3 << 20, Optional.empty());
         assertThat(FetchPlan.fetchLength(normal)).isEqualTo(3 << 20);
+    }
+
+    @Test
+    void aHugeInnerOffsetGivesTheChunksWholeRangeNotAnOverflowedLength() {
+        Chunk far = new Chunk(100, Long.MAX_VALUE - 100, 0, 10, 200, Optional.empty());
+
+        assertThat(FetchPlan.fetchLength(far)).isEqualTo(100);
+    }
+
+    @Test
+    void aChunkWhoseInnerOffsetPlusSizeOverflowsCannotBeMade() {
+        assertThatThrownBy(() -> new Chunk(100, Long.MAX_VALUE - 5, 0, 10, 200, Optional.empty()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("innerOffset");
     }
 }
