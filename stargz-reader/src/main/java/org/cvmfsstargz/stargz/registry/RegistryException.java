@@ -94,6 +94,18 @@ public final class RegistryException extends Exception {
                 + status + (detail.isEmpty() ? "" : " (" + detail + ")") + hint, null);
     }
 
+    /**
+     * The exception for a 401 challenge from {@code uri}, reached by a redirect from {@code origin}:
+     * not answered, since the credentials are {@code origin}'s, and a challenge's realm may name
+     * any host.
+     */
+    public static RegistryException foreignChallenge(String method, URI uri, URI origin, String what) {
+        return new RegistryException(Kind.UNAUTHORIZED, 401, what + ": " + method + " " + redacted(uri)
+                + " answered 401 with an authentication challenge after a redirect from " + origin.getAuthority()
+                + "; the credentials of " + origin.getAuthority() + " are not sent to " + uri.getAuthority()
+                + " or its token service; the registry should redirect to a URL that needs none (presigned)", null);
+    }
+
     private static String registryErrors(byte[] body) {
         try {
             List<String> parts = new ArrayList<>();

@@ -150,6 +150,10 @@ final class RegistryTransport implements AutoCloseable {
                         response.headers().allValues("WWW-Authenticate"));
                 if (challenge.isPresent()) {
                     discard(response);
+                    if (!sameOrigin(response.uri(), call.uri())) {
+                        throw RegistryException.foreignChallenge(call.method(), response.uri(), call.uri(),
+                                call.what());
+                    }
                     challenged = true;
                     AuthScope scope = call.scope().get();
                     tokens.invalidate(scope.host(), scope.scope());
