@@ -17,7 +17,7 @@ import org.cvmfsstargz.stargz.registry.RegistryOptions;
 
 /**
  * Turns the {@code [registry]} section into the registry client's options, the same for the
- * daemon's eStargz layers and for {@code ingest --ref}: timeouts and retries, plain-HTTP hosts,
+ * daemon's eStargz layers and for {@code ingest --ref}: timeouts, body deadlines and retries, plain-HTTP hosts,
  * credentials from Docker's {@code config.json} (read now: a malformed file stops start-up),
  * and per host its mirrors and extra CA certificates. Stateless.
  */
@@ -51,6 +51,8 @@ public final class RegistrySettings {
                     .withTimeouts(Duration.ofMillis(config.connectTimeoutMs()), Duration.ofMillis(config.requestTimeoutMs()))
                     .withRetry(new RegistryOptions.Retry(4, Duration.ofMillis(250), Duration.ofSeconds(5),
                             Duration.ofMillis(config.retryDeadlineMs())))
+                    .withBodyDeadlines(new RegistryOptions.BodyDeadlines(Duration.ofMillis(config.bodyIdleTimeoutMs()),
+                            Duration.ofMillis(config.bodyTimeoutMs())))
                     .withInsecureHosts(Set.copyOf(insecure))
                     .withForceSingleRange(config.forceSingleRange())
                     .withCredentials(credentials)

@@ -20,13 +20,18 @@ import org.cvmfsstargz.stargz.registry.Mirror;
  * @param requestTimeoutMs   the longest wait for one response's headers
  * @param retryDeadlineMs    the longest one read may take with all its retries; a read that fails is an I/O
  *                           error in the container
+ * @param bodyIdleTimeoutMs  the longest a response body may send no byte while it is read; past it the
+ *                           connection is closed and the read retried within {@code retryDeadlineMs}
+ * @param bodyTimeoutMs      the longest a response body read whole (a range, a manifest) may take after its
+ *                           headers; at least {@code bodyIdleTimeoutMs}
  * @param forceSingleRange   send one range per request, for registries that mishandle multi-range requests
  * @param dockerConfig       Docker's {@code config.json}, where credentials and credential helpers are found;
  *                           default {@code $DOCKER_CONFIG/config.json}, else {@code /root/.docker/config.json}
  * @param hosts              per {@code host[:port]} (lower case), its mirrors, CA file and plain-HTTP setting
  */
 public record RegistryConfig(List<String> insecureHosts, Integer connectTimeoutMs, Integer requestTimeoutMs,
-        Integer retryDeadlineMs, Boolean forceSingleRange, Path dockerConfig, Map<String, RegistryHostConfig> hosts) {
+        Integer retryDeadlineMs, Integer bodyIdleTimeoutMs, Integer bodyTimeoutMs, Boolean forceSingleRange,
+        Path dockerConfig, Map<String, RegistryHostConfig> hosts) {
     /** Where Docker keeps its configuration when {@code DOCKER_CONFIG} is not set, for the daemon's user. */
     public static final Path ROOT_DOCKER_CONFIG = Path.of("/root/.docker/config.json");
 
@@ -42,6 +47,13 @@ public record RegistryConfig(List<String> insecureHosts, Integer connectTimeoutM
         connectTimeoutMs = positive("registry.connect_timeout_ms", Optional.ofNullable(connectTimeoutMs).orElse(10_000));
         requestTimeoutMs = positive("registry.request_timeout_ms", Optional.ofNullable(requestTimeoutMs).orElse(30_000));
         retryDeadlineMs = positive("registry.retry_deadline_ms", Optional.ofNullable(retryDeadlineMs).orElse(60_000));
+        bodyIdleTimeoutMs = positive("registry.body_idle_timeout_ms",
+                Optional.ofNullable(bodyIdleTimeoutMs).orElse(30_000));
+        bodyTimeoutMs = positive("registry.body_timeout_ms", Optional.ofNullable(bodyTimeoutMs).orElse(300_000));
+        if (bodyIdleTimeoutMs > bodyTimeoutMs) {
+            throw new ConfigException("registry.body_idle_timeout_ms", "must not be longer than"
+                    + " registry.body_timeout_ms (" + bodyTimeoutMs + "), got " + bodyIdleTimeoutMs);
+        }
         forceSingleRange = Optional.ofNullable(forceSingleRange).orElse(false);
         dockerConfig = Optional.ofNullable(dockerConfig).filter(p -> !p.toString().isEmpty())
                 .orElseGet(() -> defaultDockerConfig(Optional.ofNullable(System.getenv("DOCKER_CONFIG"))));
@@ -53,7 +65,7 @@ public record RegistryConfig(List<String> insecureHosts, Integer connectTimeoutM
     }
 
     public static RegistryConfig defaults() {
-        return new RegistryConfig(null, null, null, null, null, null, null);
+        return new RegistryConfig(null, null, null, null, null, null, null, null, null);
     }
 
     /** {@code $DOCKER_CONFIG/config.json} as Docker reads it, else root's own. */

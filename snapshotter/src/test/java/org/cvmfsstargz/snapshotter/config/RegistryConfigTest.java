@@ -5,11 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
+import org.cvmfsstargz.snapshotter.RegistrySettings;
+import org.cvmfsstargz.stargz.registry.RegistryOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The {@code [registry]} section's credentials file and per-host tables, read from TOML. */
+/** The {@code [registry]} section's credentials file, body deadlines and per-host tables, read from TOML. */
 class RegistryConfigTest {
     @TempDir
     Path dir;
@@ -103,5 +107,29 @@ class RegistryConfigTest {
         assertThatThrownBy(() -> load("[registry.hosts.\"R.example\"]\ninsecure = true\n"
                 + "[registry.hosts.\"r.example\"]\ninsecure = true\n"))
                 .hasMessageContaining("given twice");
+    }
+
+    @Test
+    void bodyDeadlinesDefaultTo30SecondsIdleAnd5MinutesInAllAndReachTheRegistryClient() throws Exception {
+        RegistryConfig defaults = load("[registry]\ndocker_config = \"" + dir.resolve("none.json") + "\"\n").registry();
+        RegistryConfig set = load("[registry]\nbody_idle_timeout_ms = 2000\nbody_timeout_ms = 9000\n"
+                + "docker_config = \"" + dir.resolve("none.json") + "\"\n").registry();
+
+        assertThat(defaults.bodyIdleTimeoutMs()).isEqualTo(30_000);
+        assertThat(defaults.bodyTimeoutMs()).isEqualTo(300_000);
+        assertThat(RegistrySettings.options(set, Set.of()).bodyDeadlines())
+                .isEqualTo(new RegistryOptions.BodyDeadlines(Duration.ofSeconds(2), Duration.ofSeconds(9)));
+    }
+
+    @Test
+    void aBodyIdleDeadlineThatIsNotPositiveOrLongerThanTheBodyDeadlineIsRefusedNamingTheKey() {
+        assertThatThrownBy(() -> load("[registry]\nbody_idle_timeout_ms = 0\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("registry.body_idle_timeout_ms")
+                .hasMessageContaining("positive");
+        assertThatThrownBy(() -> load("[registry]\nbody_timeout_ms = -1\n"))
+                .hasMessageContaining("registry.body_timeout_ms");
+        assertThatThrownBy(() -> load("[registry]\nbody_idle_timeout_ms = 60000\nbody_timeout_ms = 10000\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("registry.body_idle_timeout_ms")
+                .hasMessageContaining("registry.body_timeout_ms (10000)");
     }
 }

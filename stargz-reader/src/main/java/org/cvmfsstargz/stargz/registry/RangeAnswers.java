@@ -26,6 +26,8 @@ final class RangeAnswers {
             ";\\s*boundary\\s*=\\s*(?:\"([^\"]{1,200})\"|([^;\\s]{1,200}))", Pattern.CASE_INSENSITIVE);
     private static final int MAX_LINE = 8192;
     private static final int MAX_PART_HEADERS = 32;
+    /** RFC 2046's preamble is for non-MIME readers; servers send none or a line, never this much. */
+    static final int MAX_PREAMBLE = 8192;
 
     private RangeAnswers() {}
 
@@ -78,8 +80,13 @@ final class RangeAnswers {
             throws IOException, RegistryException {
         String delimiter = "--" + boundary;
         String line;
-        do { // the preamble, if any
+        long preamble = 0;
+        do { // the preamble, if any: bounded, or an answer without the boundary would be read to its end
+            if (preamble > MAX_PREAMBLE) {
+                throw invalid(what, "a multipart answer with no boundary in its first " + MAX_PREAMBLE + " bytes");
+            }
             line = readLine(body).orElseThrow(() -> invalid(what, "a multipart answer without parts"));
+            preamble += line.length() + 1;
         } while (!line.stripTrailing().equals(delimiter));
         while (true) {
             Optional<ContentRange> range = Optional.empty();

@@ -104,11 +104,13 @@ public final class RegistryClient implements AutoCloseable {
 
     /**
      * The blob's bytes as served, for the caller to verify while reading; the caller closes the
-     * stream. Failures after the headers arrive surface as {@link IOException}s from the stream.
+     * stream. Failures after the headers arrive surface as {@link IOException}s from the stream,
+     * a {@link StalledBodyException} where no byte came for the body idle deadline (the overall
+     * body deadline does not apply: a whole blob's size and the caller's pace are the caller's).
      */
     public InputStream openBlob(ImageReference repository, Digest digest) throws RegistryException {
         return endpoints.first(repository, blobWhat(repository, digest),
-                endpoint -> transport.send(blobCall(endpoint, "GET", repository, digest, Map.of())).body());
+                endpoint -> transport.send(blobCall(endpoint, "GET", repository, digest, Map.of()).asStream()).body());
     }
 
     /**

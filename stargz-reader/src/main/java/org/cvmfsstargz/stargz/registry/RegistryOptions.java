@@ -32,10 +32,34 @@ import java.util.stream.Collectors;
  *     stargz-snapshotter #348); config {@code force_single_range}
  * @param trustedCertificates per {@code host} or {@code host:port}, CA certificates trusted for
  *     that host besides the JDK's; such a host is reached over HTTPS even when it is loopback
+ * @param bodyDeadlines how long a response body may stall, and take in all
  */
 public record RegistryOptions(Duration connectTimeout, Duration requestTimeout, Retry retry,
         Set<String> insecureHosts, Credentials credentials, Map<String, List<Mirror>> mirrors,
-        boolean forceSingleRange, Map<String, List<X509Certificate>> trustedCertificates) {
+        boolean forceSingleRange, Map<String, List<X509Certificate>> trustedCertificates,
+        BodyDeadlines bodyDeadlines) {
+
+    /**
+     * Deadlines on reading a response body, counted from its headers: {@code requestTimeout} ends
+     * with them, and a registry or CDN that sends a 206's headers and then stalls or trickles
+     * would otherwise hold a reader (a FUSE worker) for ever. A body that passes either is closed,
+     * which releases its connection, and its read fails; a ranged read is then sent again within
+     * the {@link Retry}'s attempts and deadline.
+     *
+     * @param idle the longest a read of the body may wait for its next byte
+     * @param total the longest a body may take from its headers to its end; not applied to
+     *     {@link RegistryClient#openBlob} streams, whose size and reader's pace are the caller's
+     */
+    public record BodyDeadlines(Duration idle, Duration total) {
+        public BodyDeadlines {
+            requirePositive(idle, "body idle deadline");
+            requirePositive(total, "body deadline");
+            if (idle.compareTo(total) > 0) {
+                throw new IllegalArgumentException("the body idle deadline (" + idle
+                        + ") must not be longer than the body deadline (" + total + ")");
+            }
+        }
+    }
 
     /**
      * Retries with exponential backoff (plus jitter, or the registry's {@code Retry-After}) of
@@ -63,6 +87,7 @@ public record RegistryOptions(Duration connectTimeout, Duration requestTimeout, 
         requirePositive(requestTimeout, "requestTimeout");
         Objects.requireNonNull(retry, "retry");
         Objects.requireNonNull(credentials, "credentials");
+        Objects.requireNonNull(bodyDeadlines, "bodyDeadlines");
         insecureHosts = insecureHosts.stream().map(h -> normaliseHost(h, "insecure registry"))
                 .collect(Collectors.toUnmodifiableSet());
         Map<String, List<X509Certificate>> trusted = new LinkedHashMap<>();
@@ -81,45 +106,53 @@ public record RegistryOptions(Duration connectTimeout, Duration requestTimeout, 
     /** Options without mirrors or extra CA certificates, sending several ranges per request. */
     public RegistryOptions(Duration connectTimeout, Duration requestTimeout, Retry retry, Set<String> insecureHosts,
             Credentials credentials) {
-        this(connectTimeout, requestTimeout, retry, insecureHosts, credentials, Map.of(), false, Map.of());
+        this(connectTimeout, requestTimeout, retry, insecureHosts, credentials, Map.of(), false, Map.of(),
+                DEFAULT_BODY_DEADLINES);
     }
 
-    /** 10 s to connect, 30 s per response, 4 attempts from 250 ms to 5 s apart within 2 min, anonymous. */
+    /** 30 s without a byte, 5 min in all. */
+    public static final BodyDeadlines DEFAULT_BODY_DEADLINES = new BodyDeadlines(Duration.ofSeconds(30),
+            Duration.ofMinutes(5));
+
+    /**
+     * 10 s to connect, 30 s per response's headers, 4 attempts from 250 ms to 5 s apart within
+     * 2 min, {@link #DEFAULT_BODY_DEADLINES}, anonymous.
+     */
     public static RegistryOptions defaults() {
         return new RegistryOptions(Duration.ofSeconds(10), Duration.ofSeconds(30),
                 new Retry(4, Duration.ofMillis(250), Duration.ofSeconds(5), Duration.ofMinutes(2)),
-                Set.of(), Credentials.ANONYMOUS, Map.of(), false, Map.of());
+                Set.of(), Credentials.ANONYMOUS, Map.of(), false, Map.of(), DEFAULT_BODY_DEADLINES);
     }
 
     public RegistryOptions withTimeouts(Duration connect, Duration request) {
         return new RegistryOptions(connect, request, retry, insecureHosts, credentials, mirrors, forceSingleRange,
-                trustedCertificates);
+                trustedCertificates, bodyDeadlines);
     }
 
     public RegistryOptions withRetry(Retry newRetry) {
         return new RegistryOptions(connectTimeout, requestTimeout, newRetry, insecureHosts, credentials, mirrors,
-                forceSingleRange, trustedCertificates);
+                forceSingleRange, trustedCertificates, bodyDeadlines);
     }
 
     public RegistryOptions withInsecureHosts(Set<String> hosts) {
         return new RegistryOptions(connectTimeout, requestTimeout, retry, hosts, credentials, mirrors,
-                forceSingleRange, trustedCertificates);
+                forceSingleRange, trustedCertificates, bodyDeadlines);
     }
 
     public RegistryOptions withCredentials(Credentials newCredentials) {
         return new RegistryOptions(connectTimeout, requestTimeout, retry, insecureHosts, newCredentials, mirrors,
-                forceSingleRange, trustedCertificates);
+                forceSingleRange, trustedCertificates, bodyDeadlines);
     }
 
     /** These options with {@code newMirrors}, checked against the insecure hosts already set. */
     public RegistryOptions withMirrors(Map<String, List<Mirror>> newMirrors) {
         return new RegistryOptions(connectTimeout, requestTimeout, retry, insecureHosts, credentials, newMirrors,
-                forceSingleRange, trustedCertificates);
+                forceSingleRange, trustedCertificates, bodyDeadlines);
     }
 
     public RegistryOptions withForceSingleRange(boolean single) {
         return new RegistryOptions(connectTimeout, requestTimeout, retry, insecureHosts, credentials, mirrors, single,
-                trustedCertificates);
+                trustedCertificates, bodyDeadlines);
     }
 
     /**
@@ -128,7 +161,12 @@ public record RegistryOptions(Duration connectTimeout, Duration requestTimeout, 
      */
     public RegistryOptions withTrustedCertificates(Map<String, List<X509Certificate>> certificates) {
         return new RegistryOptions(connectTimeout, requestTimeout, retry, insecureHosts, credentials, mirrors,
-                forceSingleRange, certificates);
+                forceSingleRange, certificates, bodyDeadlines);
+    }
+
+    public RegistryOptions withBodyDeadlines(BodyDeadlines deadlines) {
+        return new RegistryOptions(connectTimeout, requestTimeout, retry, insecureHosts, credentials, mirrors,
+                forceSingleRange, trustedCertificates, deadlines);
     }
 
     /** The mirrors of {@code registry} (as an image reference names it), in the order to try them. */

@@ -22,7 +22,10 @@ import org.slf4j.LoggerFactory;
  * {@code Authorization} header never reaches another origin (blob GETs redirect to storage whose
  * presigned URL is its own credential), answers one 401 challenge through the {@link TokenCache}
  * and sends again, and retries connection failures, 429 and 5xx (not 501) with backoff within
- * the call's attempts and deadline. Other statuses fail at once.
+ * the call's attempts and deadline. Other statuses fail at once. Only a challenge from the
+ * call's own origin is answered: one from a redirect target (storage) would otherwise send the
+ * registry's credentials to whatever realm that host names. Every body is read under the
+ * {@link RegistryOptions.BodyDeadlines} ({@link BodyWatchdog}).
  *
  * <p>Thread-safe. The owner closes it, which shuts down the HTTP client.
  */
@@ -47,12 +50,25 @@ final class RegistryTransport implements AutoCloseable {
      * @param retried whether failures are sent again; false where the caller has somewhere else
      *     to go (a mirror, before the registry itself)
      * @param form a form to send as the body ({@code application/x-www-form-urlencoded}); empty for none
+     * @param streamed whether the answer's body is handed to a caller as a stream of unknown length
+     *     and pace (a whole blob), so only the idle deadline applies to it, not the overall one
      */
     record Call(String method, URI uri, Map<String, String> headers, Optional<AuthScope> scope,
-            Optional<String> authorization, String what, boolean retried, Optional<String> form) {
+            Optional<String> authorization, String what, boolean retried, Optional<String> form, boolean streamed) {
         Call {
             headers = Map.copyOf(headers);
             Objects.requireNonNull(form, "form");
+        }
+
+        /** A call whose body is read whole, under both body deadlines. */
+        Call(String method, URI uri, Map<String, String> headers, Optional<AuthScope> scope,
+                Optional<String> authorization, String what, boolean retried, Optional<String> form) {
+            this(method, uri, headers, scope, authorization, what, retried, form, false);
+        }
+
+        /** This call, its body handed on as a stream. */
+        Call asStream() {
+            return new Call(method, uri, headers, scope, authorization, what, retried, form, true);
         }
 
         /** A call without a body. */
@@ -77,6 +93,7 @@ final class RegistryTransport implements AutoCloseable {
     private final RegistryOptions options;
     private final HostPolicy policy;
     private final TokenCache tokens;
+    private final BodyWatchdog watchdog = new BodyWatchdog();
 
     RegistryTransport(RegistryOptions options, InstantSource clock) {
         this.options = Objects.requireNonNull(options, "options");
@@ -201,7 +218,7 @@ final class RegistryTransport implements AutoCloseable {
                 // proxies before them mishandle; they speak HTTP/1.1, so ask for nothing else.
                 request.version(HttpClient.Version.HTTP_1_1);
             }
-            HttpResponse<InputStream> response = sendOnce(request.build(), call);
+            HttpResponse<InputStream> response = sendOnce(request.build(), call, uri);
             if (!isRedirect(response.statusCode())) {
                 return response;
             }
@@ -223,9 +240,18 @@ final class RegistryTransport implements AutoCloseable {
                 + MAX_REDIRECTS + " redirects from " + RegistryException.redacted(call.uri()));
     }
 
-    private HttpResponse<InputStream> sendOnce(HttpRequest request, Call call) throws IOException, RegistryException {
+    /** One HTTP exchange; its body, once the headers are in, under the body deadlines. */
+    private HttpResponse<InputStream> sendOnce(HttpRequest request, Call call, URI uri)
+            throws IOException, RegistryException {
+        RegistryOptions.BodyDeadlines deadlines = options.bodyDeadlines();
+        Optional<Duration> total = call.streamed() ? Optional.empty() : Optional.of(deadlines.total());
+        // mapping() hands on the JDK's stream at once (its getBody() is already complete), so the
+        // watch starts with the headers, on the client's thread, and blocks nothing.
+        HttpResponse.BodyHandler<InputStream> watched = info -> HttpResponse.BodySubscribers.mapping(
+                HttpResponse.BodySubscribers.ofInputStream(),
+                body -> watchdog.watch(body, deadlines.idle(), total, call.what(), uri));
         try {
-            return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            return http.send(request, watched);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RegistryException(RegistryException.Kind.UNREACHABLE, call.what() + ": interrupted", e);
@@ -341,6 +367,7 @@ final class RegistryTransport implements AutoCloseable {
 
     @Override
     public void close() {
+        watchdog.close();
         http.shutdown();
         try {
             if (!http.awaitTermination(CLOSE_GRACE)) {

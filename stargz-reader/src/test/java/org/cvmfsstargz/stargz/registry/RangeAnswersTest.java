@@ -3,6 +3,7 @@ package org.cvmfsstargz.stargz.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.cvmfsstargz.stargz.registry.TestRegistry.utf8;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -14,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.time.Duration;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -182,5 +184,24 @@ class RangeAnswersTest {
             consumed += skipped;
             return skipped;
         }
+    }
+
+    @Test
+    void aMultipartAnswerWhosePreambleNeverEndsIsRefusedWithoutReadingItAll() {
+        InputStream endless = new InputStream() { // a preamble line, for ever: never a boundary
+            private long served;
+
+            @Override
+            public int read() {
+                return served++ % 10 == 9 ? '\n' : 'x';
+            }
+        };
+
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertThatThrownBy(() -> RangeAnswers.read(206,
+                headers(multipartType("B0UND")), endless, THREE, WHAT))
+                .isInstanceOfSatisfying(RegistryException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(RegistryException.Kind.INVALID_CONTENT);
+                    assertThat(e.getMessage()).contains("no boundary in its first " + RangeAnswers.MAX_PREAMBLE);
+                }));
     }
 }
