@@ -21,7 +21,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.cvmfsstargz.it.support.HttpFraming.Framing;
@@ -186,8 +188,15 @@ public final class CountingProxy implements AutoCloseable {
             return;
         }
         BlockingQueue<Pending> pending = new LinkedBlockingQueue<>();
-        threads.execute(() -> relayRequests(client, registry, pending));
-        relayResponses(registry, client, pending);
+        AtomicBoolean clientGone = new AtomicBoolean();
+        threads.execute(() -> {
+            try {
+                relayRequests(client, registry, pending);
+            } finally {
+                clientGone.set(true); // the client's side ended: it closed the connection, or it broke
+            }
+        });
+        relayResponses(registry, client, pending, clientGone::get);
     }
 
     /**
@@ -224,7 +233,8 @@ public final class CountingProxy implements AutoCloseable {
      * request it answers (HTTP/1.1 answers in order). Interim 1xx answers (100 Continue) are
      * relayed without consuming a request.
      */
-    private void relayResponses(Socket registry, Socket client, BlockingQueue<Pending> pending) {
+    private void relayResponses(Socket registry, Socket client, BlockingQueue<Pending> pending,
+            BooleanSupplier clientGone) {
         try {
             InputStream in = new BufferedInputStream(registry.getInputStream());
             OutputStream out = new BufferedOutputStream(client.getOutputStream());
@@ -248,7 +258,7 @@ public final class CountingProxy implements AutoCloseable {
                 int relayed = status;
                 try {
                     relayed = faults.relay(request.rangedRead(), blobDigest(request.target()), head.get(), status,
-                            framing, in, out, served);
+                            framing, in, out, served, clientGone);
                 } finally {
                     // Counted before the client can see the response end: a test that resets the
                     // counts after a call returns must not find that call counted afterwards.

@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.cvmfsstargz.it.support.HttpFraming.Framing;
@@ -23,8 +24,8 @@ import org.cvmfsstargz.it.support.HttpFraming.Head;
 
 /**
  * The faults a {@link CountingProxy} puts into what it relays, switched on and off while it runs:
- * a registry that closes connections mid-body, answers 500, answers slowly, ignores {@code Range}
- * (or only suffix ranges), or serves a flipped bit. Delay and bandwidth slow every answer. The other faults hit only
+ * a registry that closes connections mid-body, stalls mid-body, answers 500, answers slowly, ignores
+ * {@code Range} (or only suffix ranges), or serves a flipped bit. Delay and bandwidth slow every answer. The other faults hit only
  * <em>ranged blob reads</em>, GETs of {@code /v2/<name>/blobs/<digest>} with a {@code Range}
  * header, which is the lazy reader's traffic: whole-blob GETs, the way containerd pulls a layer,
  * pass unaltered. That is the realistic case (a registry or CDN whose range support breaks), and
@@ -36,8 +37,15 @@ import org.cvmfsstargz.it.support.HttpFraming.Head;
 public final class ProxyFaults {
     /** What {@link #applied} counts, one per exchange the fault changed. */
     public enum Kind {
-        CUT, SERVER_ERROR, DELAYED, IGNORED_RANGE, IGNORED_SUFFIX_RANGE, FLIPPED_BIT
+        CUT, SERVER_ERROR, DELAYED, IGNORED_RANGE, IGNORED_SUFFIX_RANGE, FLIPPED_BIT,
+        /** An answer held mid-body by {@link #stallRangedReads}. */
+        STALLED,
+        /** A stalled answer whose client closed the connection while it was held. */
+        STALL_ABANDONED
     }
+
+    /** How often a stalled answer looks whether its client went away or the fault was cleared. */
+    private static final Duration STALL_POLL = Duration.ofMillis(20);
 
     private static final Pattern SINGLE_CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
     private static final byte[] SERVER_ERROR_BODY = "injected by the test proxy\n".getBytes(StandardCharsets.US_ASCII);
@@ -46,6 +54,9 @@ public final class ProxyFaults {
 
     private final AtomicInteger cuts = new AtomicInteger();
     private final AtomicInteger serverErrors = new AtomicInteger();
+    private final AtomicInteger stalls = new AtomicInteger();
+    /** Bumped by {@link #clear}: answers stalled before it go on. */
+    private final AtomicLong stallGeneration = new AtomicLong();
     private volatile Duration delay = Duration.ZERO;
     private volatile long bytesPerSecond;
     private volatile boolean ignoreRange;
@@ -64,6 +75,17 @@ public final class ProxyFaults {
     /** The next {@code count} ranged blob reads are cut off: half the body, then the connection closes. */
     public ProxyFaults cutRangedReads(int count) {
         cuts.set(count);
+        return this;
+    }
+
+    /**
+     * The next {@code count} ranged blob reads send their head and half their body, then nothing:
+     * the connection is held open until the client closes it (counted as {@link
+     * Kind#STALL_ABANDONED}) or the fault is {@linkplain #clear cleared}, when the rest follows.
+     * {@link Integer#MAX_VALUE} for a registry or CDN that stalls every range.
+     */
+    public ProxyFaults stallRangedReads(int count) {
+        stalls.set(count);
         return this;
     }
 
@@ -117,9 +139,11 @@ public final class ProxyFaults {
         return this;
     }
 
-    /** Switches every fault off and forgets what was applied. */
+    /** Switches every fault off, lets stalled answers go on, and forgets what was applied. */
     public void clear() {
         cuts.set(0);
+        stalls.set(0);
+        stallGeneration.incrementAndGet();
         serverErrors.set(0);
         delay = Duration.ZERO;
         bytesPerSecond = 0;
@@ -154,11 +178,12 @@ public final class ProxyFaults {
      * faults that apply to it, adding the body bytes the client gets to {@code served}. Does not flush.
      *
      * @param blobDigest the blob the request named, if it named one
+     * @param clientGone whether the client has closed its side of the connection
      * @return the status the client gets
      * @throws IOException if a peer fails, or the answer is cut (after the bytes before the cut are flushed)
      */
     int relay(boolean rangedRead, Optional<String> blobDigest, Head response, int status, Framing framing,
-            InputStream in, OutputStream out, AtomicLong served) throws IOException {
+            InputStream in, OutputStream out, AtomicLong served, BooleanSupplier clientGone) throws IOException {
         Duration wait = delay;
         if (wait.isPositive()) {
             applied.get(Kind.DELAYED).incrementAndGet();
@@ -180,12 +205,18 @@ public final class ProxyFaults {
             applied.get(Kind.CUT).incrementAndGet();
             cutAt = fixed.length() / 2;
         }
+        long stallAt = Long.MAX_VALUE;
+        if (rangedRead && status / 100 == 2 && framing instanceof Framing.Fixed fixed && fixed.length() > 1
+                && take(stalls)) {
+            applied.get(Kind.STALLED).incrementAndGet();
+            stallAt = fixed.length() / 2;
+        }
         long[] flipAt = rangedRead ? flipsIn(blobDigest, response, status, framing) : new long[0];
-        if (cutAt == Long.MAX_VALUE && flipAt.length == 0 && bytesPerSecond == 0) {
+        if (cutAt == Long.MAX_VALUE && stallAt == Long.MAX_VALUE && flipAt.length == 0 && bytesPerSecond == 0) {
             HttpFraming.relayBody(in, out, framing, served);
             return status;
         }
-        FaultyBody body = new FaultyBody(out, cutAt, flipAt);
+        FaultyBody body = new FaultyBody(out, cutAt, flipAt, stallAt, clientGone);
         try {
             HttpFraming.relayBody(in, body, framing, served);
         } catch (IOException e) {
@@ -244,16 +275,35 @@ public final class ProxyFaults {
         }
     }
 
-    /** A body on its way to the client: paced, with bits flipped, cut off at {@code cutAt}. */
+    /** A body on its way to the client: paced, with bits flipped, held at {@code stallAt}, cut off at {@code cutAt}. */
     private final class FaultyBody extends FilterOutputStream {
         private final long cutAt;
         private final long[] flipAt;
+        private final long stallAt;
+        private final BooleanSupplier clientGone;
+        private final long generation = stallGeneration.get();
+        private boolean stalled;
         private long position;
 
-        FaultyBody(OutputStream out, long cutAt, long[] flipAt) {
+        FaultyBody(OutputStream out, long cutAt, long[] flipAt, long stallAt, BooleanSupplier clientGone) {
             super(out);
             this.cutAt = cutAt;
             this.flipAt = flipAt;
+            this.stallAt = stallAt;
+            this.clientGone = clientGone;
+        }
+
+        /** Sends what came before {@code stallAt}, then nothing until the client leaves or the fault is cleared. */
+        private void stall() throws IOException {
+            stalled = true;
+            out.flush();
+            while (stallGeneration.get() == generation) {
+                if (clientGone.getAsBoolean()) {
+                    applied.get(Kind.STALL_ABANDONED).incrementAndGet();
+                    throw new IOException("the client closed an answer stalled after " + position + " body bytes");
+                }
+                sleep(STALL_POLL.toNanos());
+            }
         }
 
         @Override
@@ -263,6 +313,13 @@ public final class ProxyFaults {
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
+            if (!stalled && position + len > stallAt) {
+                int before = (int) (stallAt - position);
+                write(b, off, before);
+                stall();
+                write(b, off + before, len - before);
+                return;
+            }
             int passing = (int) Math.min(len, cutAt - position);
             byte[] bytes = Arrays.copyOfRange(b, off, off + passing);
             for (long p : flipAt) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -74,6 +75,41 @@ class ProxyFaultsIT {
         assertThat(proxy.requests()).containsExactly("GET " + path() + " 200 " + SIZE, "GET " + path() + " 206 500",
                 "GET " + path() + " 206 1000");
         assertThat(proxy.faults().applied(Kind.CUT)).isEqualTo(1);
+    }
+
+    @Test
+    void aStalledRangedReadHoldsHalfItsBodyUntilTheClientClosesItAndOnlyTheCountedOnesStall() throws Exception {
+        proxy.faults().stallRangedReads(1);
+
+        HttpResponse<InputStream> stalled = http.send(get().header("Range", "bytes=1000-1999").build(),
+                BodyHandlers.ofInputStream());
+        try (InputStream body = stalled.body()) {
+            assertThat(body.readNBytes(500)).isEqualTo(Arrays.copyOfRange(blob, 1000, 1500));
+            assertThat(proxy.faults().applied(Kind.STALL_ABANDONED)).as("held while the client waits").isZero();
+        }
+        HttpResponse<byte[]> next = send(get().header("Range", "bytes=1000-1999").build());
+        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (proxy.faults().applied(Kind.STALL_ABANDONED) == 0 && System.nanoTime() < until) {
+            Thread.sleep(20);
+        }
+
+        assertThat(next.body()).isEqualTo(Arrays.copyOfRange(blob, 1000, 2000));
+        assertThat(proxy.faults().applied(Kind.STALLED)).isEqualTo(1);
+        assertThat(proxy.faults().applied(Kind.STALL_ABANDONED)).isEqualTo(1);
+    }
+
+    @Test
+    void clearingTheFaultLetsAStalledAnswerGoOn() throws Exception {
+        proxy.faults().stallRangedReads(1);
+
+        HttpResponse<InputStream> stalled = http.send(get().header("Range", "bytes=0-999").build(),
+                BodyHandlers.ofInputStream());
+        try (InputStream body = stalled.body()) {
+            byte[] first = body.readNBytes(500);
+            proxy.faults().clear();
+            assertThat(first).isEqualTo(Arrays.copyOfRange(blob, 0, 500));
+            assertThat(body.readAllBytes()).isEqualTo(Arrays.copyOfRange(blob, 500, 1000));
+        }
     }
 
     @Test
