@@ -30,14 +30,14 @@ public final class SnapshotQueries {
     }
 
     public SnapshotInfo stat(String key) {
-        return find(key).info();
+        return RemoteSnapshots.shown(find(key));
     }
 
     /** Calls {@code each} for every snapshot matching containerd's {@code filters}, after reading them all. */
     public void list(List<String> filters, Consumer<SnapshotInfo> each) {
         SnapshotFilter filter = SnapshotFilter.parse(filters);
         List<SnapshotInfo> matching = store.read(tx -> tx.all()).stream()
-                .map(SnapshotRecord::info)
+                .map(RemoteSnapshots::shown)
                 .filter(filter::matches)
                 .toList();
         matching.forEach(each);

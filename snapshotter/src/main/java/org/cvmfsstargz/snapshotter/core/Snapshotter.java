@@ -15,6 +15,7 @@ import org.cvmfsstargz.snapshotter.core.dirs.DiskUsage;
 import org.cvmfsstargz.snapshotter.core.dirs.SnapshotDirectories;
 import org.cvmfsstargz.snapshotter.core.mount.OverlayMounts;
 import org.cvmfsstargz.snapshotter.core.store.MetaStore;
+import org.cvmfsstargz.snapshotter.core.store.Provenance;
 import org.cvmfsstargz.snapshotter.core.store.SnapshotRecord;
 import org.cvmfsstargz.snapshotter.core.store.Tx;
 import org.cvmfsstargz.snapshotter.source.LayerClaim;
@@ -161,19 +162,40 @@ public final class Snapshotter {
         if (!(sources.decide(request) instanceof LayerClaim.Remote remote)) {
             return;
         }
-        Map<String, String> remoteLabels = new HashMap<>(labels);
-        remoteLabels.putAll(remote.labels());
-        remoteLabels.put(RemoteLabels.REMOTE, "remote snapshot");
-        remoteLabels.put(RemoteLabels.SOURCE, remote.source());
+        Map<String, String> claimLabels = new HashMap<>(labels);
+        claimLabels.putAll(remote.labels());
+        Provenance provenance = new Provenance(remote.source(), claimLabels);
         try {
-            commit(target, active.key(), remoteLabels, Optional.empty(), Usage.ZERO);
+            commit(target, active.key(), claimLabels, Optional.empty(), Usage.ZERO, Optional.of(provenance));
         } catch (AlreadyExists raced) {
-            // Another pull provided the same layer meanwhile: theirs serves, ours goes, and so does
-            // the content our source made for it (a mount would keep the directory from deletion).
-            remoteSnapshots.release(active.id(), target, remoteLabels);
-            remove(active.key());
+            // Another pull provided the same layer meanwhile: theirs serves, ours goes.
+            discardClaim(active, target, provenance);
+        } catch (RuntimeException e) {
+            // Anything else (containerd removed the key of a cancelled pull while the layer mounted,
+            // the store failed): no snapshot will own what the source made, so nothing else would
+            // ever release it, and its mount would keep the directory from deletion.
+            try {
+                discardClaim(active, target, provenance);
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
         }
         throw new AlreadyExists("target snapshot " + quote(target) + " provided by " + remote.source());
+    }
+
+    /**
+     * Releases the content a source made for a claim that was not committed, and removes the
+     * active snapshot made for it if it is still there; the directory goes with the next cleanup.
+     */
+    private void discardClaim(SnapshotRecord active, String target, Provenance provenance) {
+        remoteSnapshots.release(active.id(), target, provenance);
+        store.write(tx -> {
+            tx.find(active.key()).filter(r -> r.id() == active.id() && !tx.hasChildren(r.id()))
+                    .ifPresent(r -> tx.delete(r.id()));
+            return null;
+        });
+        cleaner.cleanSoon();
     }
 
     /**
@@ -187,11 +209,11 @@ public final class Snapshotter {
             failIfNameTaken(tx, name);
             return activeSnapshot(tx, key);
         });
-        return commit(name, key, labels, parent, DiskUsage.of(dirs.fs(active.id())));
+        return commit(name, key, labels, parent, DiskUsage.of(dirs.fs(active.id())), Optional.empty());
     }
 
     private SnapshotInfo commit(String name, String key, Map<String, String> labels, Optional<String> parent,
-            Usage usage) {
+            Usage usage, Optional<Provenance> provenance) {
         return store.write(tx -> {
             failIfNameTaken(tx, name);
             SnapshotRecord active = activeSnapshot(tx, key);
@@ -203,7 +225,9 @@ public final class Snapshotter {
                 }
                 newParent = committedParent(tx, key, parent.get());
             }
-            return tx.commit(active.id(), name, newParent, labels, usage, now()).info();
+            SnapshotRecord committed = tx.commit(active.id(), name, newParent, labels, usage, now());
+            return RemoteSnapshots.shown(provenance.isEmpty() ? committed
+                    : tx.recordProvenance(committed.id(), provenance.get()));
         });
     }
 
@@ -244,7 +268,8 @@ public final class Snapshotter {
 
     /**
      * Changes labels only. {@code paths} empty or {@code labels} replaces all labels;
-     * {@code labels.<key>} sets or (when absent or empty in {@code info}) deletes one.
+     * {@code labels.<key>} sets or (when absent or empty in {@code info}) deletes one. Which source
+     * provides a snapshot is not a label and does not change; its labels are shown whatever this does.
      */
     public SnapshotInfo update(String key, Map<String, String> newLabels, List<String> paths) {
         return store.write(tx -> {
@@ -270,7 +295,7 @@ public final class Snapshotter {
                             + ": only labels and labels.<key> may change");
                 }
             }
-            return tx.updateLabels(record.id(), labels, now()).info();
+            return RemoteSnapshots.shown(tx.updateLabels(record.id(), labels, now()));
         });
     }
 

@@ -9,9 +9,15 @@ import java.util.Optional;
 public final class RemoteLabels {
     /** On an unpack Prepare: the chainID the layer completes; the name a remote snapshot gets. */
     public static final String TARGET = "containerd.io/snapshot.ref";
-    /** Set on every remote snapshot, as the Go remote snapshotters do. */
+    /**
+     * Shown on every remote snapshot, as the Go remote snapshotters do. Like {@link #SOURCE}, it is
+     * derived from the store's provenance each time a snapshot is shown, never stored or read back.
+     */
     public static final String REMOTE = "containerd.io/snapshot/remote";
-    /** Which source provides a remote snapshot. */
+    /**
+     * Which source provides a remote snapshot, shown to containerd and its clients. The daemon's
+     * own record of it is the store's provenance; an Update that erases this label changes nothing.
+     */
     public static final String SOURCE = "containerd.io/snapshot/cvmfs-stargz.source";
 
     /** On an unpack Prepare from containerd's CRI (the Kubernetes path): the layer's compressed digest. */

@@ -188,4 +188,108 @@ class RemoteSnapshotLifecycleTest {
         assertThatThrownBy(() -> snapshotter.queries().stat("extract-sha256:base"))
                 .isInstanceOf(SnapshotException.NotFound.class);
     }
+
+    @Test
+    void removingARemoteSnapshotWhoseLabelsAnUpdateErasedStillReleasesItsContent() throws Exception {
+        open(mounted);
+        provide("sha256:base");
+        snapshotter.update("sha256:base", Map.of(), List.of()); // an empty field mask replaces every label
+
+        snapshotter.remove("sha256:base");
+
+        assertThat(mounted.released).singleElement().satisfies(r -> {
+            assertThat(r.name()).isEqualTo("sha256:base");
+            assertThat(r.source()).isEqualTo("mounted");
+            assertThat(r.labels()).as("the labels it was claimed with").containsEntry("mounted/layer", "sha256:base");
+        });
+    }
+
+    @Test
+    void aRemoteSnapshotWhoseLabelsWereErasedIsStillHandedToItsSourceAfterARestart() throws Exception {
+        open(mounted);
+        provide("sha256:base");
+        snapshotter.update("sha256:base", Map.of(), List.of("labels." + RemoteLabels.SOURCE,
+                "labels." + RemoteLabels.REMOTE, "labels.mounted/layer")); // as `ctr snapshots label` does
+
+        MountedSource again = new MountedSource("mounted");
+        open(again);
+
+        assertThat(snapshotter.restoreRemoteSnapshots()).isEqualTo(1);
+        assertThat(again.restored).singleElement().satisfies(r -> {
+            assertThat(r.name()).isEqualTo("sha256:base");
+            assertThat(r.labels()).containsEntry("mounted/layer", "sha256:base");
+        });
+    }
+
+    @Test
+    void statAndListShowTheSourceOfARemoteSnapshotWhateverAnUpdateDidToItsLabels() throws Exception {
+        open(mounted);
+        provide("sha256:base");
+
+        SnapshotInfo updated = snapshotter.update("sha256:base", Map.of("mine", "1"), List.of());
+
+        Map<String, String> shown = Map.of("mine", "1", RemoteLabels.SOURCE, "mounted",
+                RemoteLabels.REMOTE, "remote snapshot");
+        assertThat(updated.labels()).isEqualTo(shown);
+        assertThat(snapshotter.queries().stat("sha256:base").labels()).isEqualTo(shown);
+        List<String> listed = new CopyOnWriteArrayList<>();
+        snapshotter.queries().list(List.of("labels.\"" + RemoteLabels.SOURCE + "\"==mounted"),
+                info -> listed.add(info.name()));
+        assertThat(listed).containsExactly("sha256:base");
+    }
+
+    @Test
+    void aChildOfALayerWhoseLabelsWereErasedFailsToMountNamingTheLayerAndItsSource() throws Exception {
+        open(mounted);
+        provide("sha256:base");
+        snapshotter.prepare("container", "sha256:base", Map.of());
+        snapshotter.update("sha256:base", Map.of(), List.of());
+        mounted.healthy = false;
+
+        assertThatThrownBy(() -> snapshotter.queries().mounts("container"))
+                .isInstanceOf(SnapshotException.Unavailable.class)
+                .hasMessageContaining("sha256:base").hasMessageContaining("mounted");
+        assertThatThrownBy(() -> snapshotter.prepare("other", "sha256:base", Map.of()))
+                .isInstanceOf(SnapshotException.Unavailable.class).hasMessageContaining("sha256:base");
+    }
+
+    @Test
+    void aClaimWhoseKeyIsRemovedWhileItMountsReleasesTheMountAndItsDirectoryIsDeleted() throws Exception {
+        Path mountTable = root.resolve("no-mounts");
+        java.util.concurrent.atomic.AtomicReference<Path> snapshotDir = new java.util.concurrent.atomic.AtomicReference<>();
+        MountedSource cancelled = new MountedSource("mounted") {
+            @Override
+            public LayerClaim claim(LayerRequest request) {
+                try { // the layer is mounted: the mount keeps the directory from deletion
+                    Files.writeString(mountTable, "1 2 0:1 / " + request.contentDir() + " rw - fuse.test x rw\n");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                snapshotDir.set(request.snapshotDir());
+                snapshotter.remove(request.key()); // containerd cancelled the pull meanwhile
+                return super.claim(request);
+            }
+
+            @Override
+            public void release(RemoteSnapshot snapshot) {
+                super.release(snapshot);
+                try {
+                    Files.writeString(mountTable, "");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
+        open(cancelled);
+
+        assertThatThrownBy(() -> snapshotter.prepare("extract-1 sha256:base", "", Map.of(RemoteLabels.TARGET,
+                "sha256:base"))).isInstanceOf(SnapshotException.NotFound.class);
+
+        assertThat(cancelled.released).as("the mount made for the claim").singleElement()
+                .satisfies(r -> assertThat(r.snapshotDir()).isEqualTo(snapshotDir.get()));
+        snapshotter.cleanup();
+        assertThat(snapshotDir.get()).doesNotExist();
+        assertThat(root.resolve("snapshots")).isEmptyDirectory();
+        assertThatThrownBy(() -> snapshotter.queries().stat("sha256:base")).isInstanceOf(SnapshotException.NotFound.class);
+    }
 }

@@ -14,8 +14,11 @@ import org.cvmfsstargz.snapshotter.core.Usage;
  * @param info     name, parent name, kind, timestamps, labels
  * @param parentId the parent's id, empty for a snapshot without parent
  * @param usage    disk usage stored at commit; empty for active snapshots and views
+ * @param provenance the layer source that provides it and what it claimed the layer from; empty
+ *                 for every snapshot but a committed one a source provides
  */
-public record SnapshotRecord(long id, SnapshotInfo info, Optional<Long> parentId, Optional<Usage> usage) {
+public record SnapshotRecord(long id, SnapshotInfo info, Optional<Long> parentId, Optional<Usage> usage,
+        Optional<Provenance> provenance) {
     public SnapshotRecord {
         if (id <= 0) {
             throw new IllegalArgumentException("snapshot id must be positive: " + id);
@@ -23,6 +26,7 @@ public record SnapshotRecord(long id, SnapshotInfo info, Optional<Long> parentId
         Objects.requireNonNull(info, "info");
         Objects.requireNonNull(parentId, "parentId");
         Objects.requireNonNull(usage, "usage");
+        Objects.requireNonNull(provenance, "provenance");
     }
 
     public String key() {

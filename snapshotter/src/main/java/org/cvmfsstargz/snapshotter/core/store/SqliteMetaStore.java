@@ -19,8 +19,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * busy handling across connections. Opened by the composition root, which closes it.
  */
 public final class SqliteMetaStore implements MetaStore {
-    /** The schema this code reads and writes; a database with a higher version is refused. */
-    static final int SCHEMA_VERSION = 1;
+    /** The schema this code reads and writes; a database with a higher version is refused ({@link SqliteSchema}). */
+    static final int SCHEMA_VERSION = SqliteSchema.VERSION;
 
     private final Path file;
     private final Connection connection;
@@ -53,12 +53,12 @@ public final class SqliteMetaStore implements MetaStore {
                             + " cvmfs-stargz-snapshotter (this one reads version " + SCHEMA_VERSION + "); run the"
                             + " newer version, or move the root aside to start afresh. Nothing was changed", null);
                 }
-                if (version == 0) {
-                    if (existed && hasTables(s)) {
-                        throw new StoreException(file, "holds tables but no schema version; it was not written by"
-                                + " this daemon. Nothing was changed", null);
-                    }
-                    createSchema(c, s);
+                if (version == 0 && existed && hasTables(s)) {
+                    throw new StoreException(file, "holds tables but no schema version; it was not written by"
+                            + " this daemon. Nothing was changed", null);
+                }
+                if (version < SCHEMA_VERSION) {
+                    SqliteSchema.upgrade(c, version);
                 }
             }
             c.setAutoCommit(false);
@@ -93,33 +93,6 @@ public final class SqliteMetaStore implements MetaStore {
         try (ResultSet rs = s.executeQuery("SELECT count(*) FROM sqlite_master WHERE type='table'")) {
             return rs.next() && rs.getInt(1) > 0;
         }
-    }
-
-    private static void createSchema(Connection c, Statement s) throws SQLException {
-        c.setAutoCommit(false);
-        // AUTOINCREMENT: ids name directories, and must not come back after a snapshot is removed.
-        s.execute("""
-                CREATE TABLE snapshots (
-                  id         INTEGER PRIMARY KEY AUTOINCREMENT,
-                  key        TEXT    NOT NULL UNIQUE,
-                  kind       TEXT    NOT NULL CHECK (kind IN ('VIEW', 'ACTIVE', 'COMMITTED')),
-                  parent_id  INTEGER REFERENCES snapshots (id),
-                  created_us INTEGER NOT NULL,
-                  updated_us INTEGER NOT NULL,
-                  size       INTEGER,
-                  inodes     INTEGER
-                )""");
-        s.execute("CREATE INDEX snapshots_parent ON snapshots (parent_id)");
-        s.execute("""
-                CREATE TABLE labels (
-                  snapshot_id INTEGER NOT NULL REFERENCES snapshots (id) ON DELETE CASCADE,
-                  name        TEXT    NOT NULL,
-                  value       TEXT    NOT NULL,
-                  PRIMARY KEY (snapshot_id, name)
-                ) WITHOUT ROWID""");
-        s.execute("PRAGMA user_version=" + SCHEMA_VERSION);
-        c.commit();
-        c.setAutoCommit(true);
     }
 
     @Override

@@ -21,7 +21,7 @@ import org.cvmfsstargz.snapshotter.core.Usage;
 /** {@link Tx} over the connection of a {@link SqliteMetaStore}; lives for one transaction. */
 final class SqliteTx implements Tx {
     private static final String SELECT = """
-            SELECT s.id, s.key, s.kind, s.parent_id, p.key, s.created_us, s.updated_us, s.size, s.inodes
+            SELECT s.id, s.key, s.kind, s.parent_id, p.key, s.created_us, s.updated_us, s.size, s.inodes, s.source
             FROM snapshots s LEFT JOIN snapshots p ON p.id = s.parent_id""";
 
     private final Path file;
@@ -63,6 +63,14 @@ final class SqliteTx implements Tx {
                 + " WHERE id = ?", name, micros(now), micros(now), usage.size(), usage.inodes(), id);
         parentId.ifPresent(p -> execute("UPDATE snapshots SET parent_id = ? WHERE id = ?", p, id));
         writeLabels(id, labels);
+        return byId(id);
+    }
+
+    @Override
+    public SnapshotRecord recordProvenance(long id, Provenance provenance) {
+        checkWritable();
+        execute("UPDATE snapshots SET source = ? WHERE id = ?", provenance.source(), id);
+        writeLabels("source_labels", id, provenance.labels());
         return byId(id);
     }
 
@@ -115,8 +123,14 @@ final class SqliteTx implements Tx {
     }
 
     private void writeLabels(long id, Map<String, String> labels) {
-        execute("DELETE FROM labels WHERE snapshot_id = ?", id);
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO labels (snapshot_id, name, value) VALUES (?,?,?)")) {
+        writeLabels("labels", id, labels);
+    }
+
+    /** Replaces the rows of {@code id} in {@code table} ({@code labels} or {@code source_labels}). */
+    private void writeLabels(String table, long id, Map<String, String> labels) {
+        execute("DELETE FROM " + table + " WHERE snapshot_id = ?", id);
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (snapshot_id, name, value)"
+                + " VALUES (?,?,?)")) {
             for (Map.Entry<String, String> e : labels.entrySet()) {
                 if (e.getValue().isEmpty()) {
                     continue; // containerd never stores an empty label value
@@ -152,14 +166,16 @@ final class SqliteTx implements Tx {
         String parentKey = hasParent ? rs.getString(5) : "";
         long size = rs.getLong(8);
         Optional<Usage> usage = rs.wasNull() ? Optional.empty() : Optional.of(new Usage(size, rs.getLong(9)));
+        Optional<String> source = Optional.ofNullable(rs.getString(10));
         SnapshotInfo info = new SnapshotInfo(rs.getString(2), parentKey, Kind.valueOf(rs.getString(3)),
-                instant(rs.getLong(6)), instant(rs.getLong(7)), labels(id));
-        return new SnapshotRecord(id, info, hasParent ? Optional.of(parentId) : Optional.empty(), usage);
+                instant(rs.getLong(6)), instant(rs.getLong(7)), labels("labels", id));
+        Optional<Provenance> provenance = source.map(s -> new Provenance(s, labels("source_labels", id)));
+        return new SnapshotRecord(id, info, hasParent ? Optional.of(parentId) : Optional.empty(), usage, provenance);
     }
 
-    private Map<String, String> labels(long id) {
+    private Map<String, String> labels(String table, long id) {
         Map<String, String> labels = new HashMap<>();
-        try (PreparedStatement ps = bind("SELECT name, value FROM labels WHERE snapshot_id = ?", id);
+        try (PreparedStatement ps = bind("SELECT name, value FROM " + table + " WHERE snapshot_id = ?", id);
                 ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 labels.put(rs.getString(1), rs.getString(2));

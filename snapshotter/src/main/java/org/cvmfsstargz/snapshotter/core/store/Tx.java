@@ -31,7 +31,13 @@ public interface Tx {
     SnapshotRecord commit(long id, String name, Optional<Long> parentId, Map<String, String> labels, Usage usage,
             Instant now);
 
-    /** Replaces all labels of {@code id} and sets its updated time. */
+    /**
+     * Records which source provides committed snapshot {@code id}, in the transaction that commits
+     * it. Labels are not touched: the provenance is kept apart from them, out of Update's reach.
+     */
+    SnapshotRecord recordProvenance(long id, Provenance provenance);
+
+    /** Replaces all labels of {@code id} and sets its updated time; the provenance stays. */
     SnapshotRecord updateLabels(long id, Map<String, String> labels, Instant now);
 
     /** Deletes {@code id}; the caller has checked it has no children. */

@@ -126,4 +126,30 @@ public abstract class MetaStoreContract {
         java.util.Set<Long> ids = store.read(Tx::ids);
         assertThat(ids).containsExactly(r.id());
     }
+
+    @Test
+    void aProvenanceIsKeptApartFromTheLabelsSurvivesTheirReplacementAndAReopen() {
+        SnapshotRecord active = store.write(tx -> tx.insert("k", Kind.ACTIVE, Optional.empty(), Map.of(), T0));
+        assertThat(active.provenance()).isEmpty();
+        Provenance provenance = new Provenance("estargz", Map.of("layer", "sha256:aa"));
+        SnapshotRecord committed = store.write(tx -> {
+            SnapshotRecord c = tx.commit(active.id(), "c", Optional.empty(), Map.of("layer", "sha256:aa"),
+                    Usage.ZERO, T0);
+            return tx.recordProvenance(c.id(), provenance);
+        });
+        assertThat(committed.provenance()).contains(provenance);
+
+        store.write(tx -> tx.updateLabels(committed.id(), Map.of(), T0.plusSeconds(1)));
+        store.close();
+        store = open(dir);
+
+        SnapshotRecord reread = find("c").orElseThrow();
+        assertThat(reread.info().labels()).isEmpty();
+        assertThat(reread.provenance()).contains(provenance);
+        store.write(tx -> {
+            tx.delete(reread.id());
+            return null;
+        });
+        assertThat(find("c")).isEmpty();
+    }
 }
