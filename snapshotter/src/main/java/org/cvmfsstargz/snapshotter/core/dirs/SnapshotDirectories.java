@@ -43,10 +43,16 @@ public final class SnapshotDirectories {
     private final Path snapshots;
     private final MountTable mounts;
     private final Set<Path> staging = ConcurrentHashMap.newKeySet();
+    private final DirectorySync sync;
 
     public SnapshotDirectories(Path root, MountTable mounts) {
+        this(root, mounts, DirectorySync.FSYNC);
+    }
+
+    SnapshotDirectories(Path root, MountTable mounts, DirectorySync sync) {
         this.snapshots = root.toAbsolutePath().normalize().resolve("snapshots");
         this.mounts = mounts;
+        this.sync = sync;
         try {
             Files.createDirectories(snapshots);
             Files.setPosixFilePermissions(snapshots, PosixFilePermissions.fromString("rwx------"));
@@ -118,6 +124,7 @@ public final class SnapshotDirectories {
                 Path work = Files.createDirectory(path.resolve("work"));
                 Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
             }
+            sync.sync(path);
             return new Staged(path);
         } catch (IOException e) {
             discard(new Staged(path));
@@ -125,7 +132,10 @@ public final class SnapshotDirectories {
         }
     }
 
-    /** Names a staged directory by its id. Called inside the store transaction that records the id. */
+    /**
+     * Names a staged directory by its id, durably. Called inside the store transaction that records
+     * the id, so that the rename is on disk before the row is (see {@link DirectorySync}).
+     */
     public void install(Staged staged, long id) {
         Path target = dir(id);
         try {
@@ -136,6 +146,7 @@ public final class SnapshotDirectories {
             }
             Files.move(staged.path(), target, StandardCopyOption.ATOMIC_MOVE);
             staging.remove(staged.path());
+            sync.sync(snapshots);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot rename " + staged.path() + " to " + target, e);
         }

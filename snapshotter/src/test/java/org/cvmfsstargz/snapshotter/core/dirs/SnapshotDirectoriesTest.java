@@ -85,4 +85,19 @@ class SnapshotDirectoriesTest {
         assertThat(usage.inodes()).isEqualTo(2);
         assertThat(usage.size()).isGreaterThanOrEqualTo(8192);
     }
+
+    @Test
+    void aNewDirectoryIsSyncedAndItsRenameIntoPlaceIsSyncedInItsParentBeforeInstallReturns() throws Exception {
+        List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        SnapshotDirectories synced = new SnapshotDirectories(root, new MountTable(mountinfo), dir -> events.add(
+                "sync " + root.relativize(dir) + (Files.isDirectory(dir.resolve("fs")) ? " holding fs" : "")));
+
+        SnapshotDirectories.Staged staged = synced.stage(true);
+        assertThat(events).as("the staged directory's entries are durable").containsExactly(
+                "sync " + root.relativize(staged.path()) + " holding fs");
+        synced.install(staged, 7);
+
+        assertThat(events).as("the rename is durable before the transaction recording id 7 commits")
+                .containsExactly("sync " + root.relativize(staged.path()) + " holding fs", "sync snapshots");
+    }
 }
