@@ -149,8 +149,8 @@ class CrashConsistencyTest {
             String when = crashed ? "after a crash " + steps.getLast() + " (step " + crashAt + " of " + steps + ")"
                     : "without a crash";
             try (Process restarted = new Process(root, Integer.MAX_VALUE, sources.make())) {
+                int remote = restarted.snapshotter.restoreRemoteSnapshots(); // in the daemon's order
                 restarted.snapshotter.cleanup();
-                int remote = restarted.snapshotter.restoreRemoteSnapshots();
                 assertConsistent(restarted, markers, when);
                 assertThat(remote).as("remote snapshots handed to their source " + when)
                         .isEqualTo(restarted.source.restored.size());
