@@ -35,14 +35,14 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(90)
 class ContainerdEndToEndIT {
     /** Prints what each layer contributed, in an order the assertions spell out line by line. */
-    private static final String OVERLAY_SCRIPT = String.join("; ",
+    static final String OVERLAY_SCRIPT = String.join("; ",
             "cat /etc/layer1.txt /etc/layer2.txt /etc/replaced.txt",
             "if test -e /etc/gone.txt; then echo gone-present; else echo gone-absent; fi",
             "ls /data",
             "if test -e /data/sub; then echo lower-visible; else echo lower-hidden; fi",
             "echo written-in-container > /etc/new.txt && cat /etc/new.txt",
             "echo links=$(stat -c %h /bin/busybox) tmp=$(stat -c %a /tmp)");
-    private static final String OVERLAY_OUTPUT = """
+    static final String OVERLAY_OUTPUT = """
             from layer 1
             from layer 2
             new
@@ -134,7 +134,7 @@ class ContainerdEndToEndIT {
     }
 
     /** Busybox, then a layer of files, then one that replaces, deletes and hides some of them. */
-    private static OciImageBuilder overlayImage(String name) throws IOException {
+    static OciImageBuilder overlayImage(String name) throws IOException {
         return OciImageBuilder.image(name)
                 .layer(Layer.busyboxBase())
                 .layer(new Layer()

@@ -43,7 +43,7 @@ class CvmfsEndToEndIT {
     private static final String UNREAD = "unread";
 
     /** What each layer of {@link #image} contributes, printed in an order the assertions spell out. */
-    private static final String LAYERS_SCRIPT = String.join("; ",
+    static final String LAYERS_SCRIPT = String.join("; ",
             "cat /etc/layer1.txt /etc/layer2.txt /etc/replaced.txt",
             "if test -e /etc/gone.txt; then echo gone-present; else echo gone-absent; fi",
             "ls -a /data",
@@ -51,7 +51,7 @@ class CvmfsEndToEndIT {
             "stat -c '%a %u:%g' /srv/owned /srv/owned/secret",
             "readlink /etc/link; stat -c %h /etc/hard.txt",
             "echo written > /etc/new.txt && cat /etc/new.txt");
-    private static final String LAYERS_OUTPUT = """
+    static final String LAYERS_OUTPUT = """
             from layer 1
             from layer 2
             new
@@ -358,6 +358,11 @@ class CvmfsEndToEndIT {
 
     /** Busybox; a layer of files with owners, modes and links; a layer that replaces, deletes and hides some. */
     private Image image(String name) throws IOException {
+        return image(tmp, name);
+    }
+
+    /** The same, its archive written under {@code dir}. */
+    static Image image(Path dir, String name) throws IOException {
         return OciImageBuilder.image(name)
                 .layer(Layer.busyboxBase())
                 .layer(layer()
@@ -378,14 +383,14 @@ class CvmfsEndToEndIT {
                         .opaque("data")
                         .file("data/upper.txt", "the only file left in /data\n")
                         .file(UNREAD + "/2.txt", "a tree containers never read\n"))
-                .writeArchive(tmp.resolve(name.substring(name.lastIndexOf('/') + 1).replace(':', '-') + ".tar"));
+                .writeArchive(dir.resolve(name.substring(name.lastIndexOf('/') + 1).replace(':', '-') + ".tar"));
     }
 
     /**
      * The source label of each committed snapshot by its chainID; "" for a snapshot no source
      * provided. containerd names those {@code <namespace>/<n>/<chainID>}, remote ones by the chainID.
      */
-    private static Map<String, String> sources(TestNode node) {
+    static Map<String, String> sources(TestNode node) {
         return node.daemon().list().stream().filter(i -> i.getKind() == Kind.COMMITTED)
                 .collect(Collectors.toMap(i -> i.getName().substring(i.getName().indexOf("sha256:")),
                         i -> i.getLabelsOrDefault(SOURCE_LABEL, "")));

@@ -221,6 +221,11 @@ class EstargzEndToEndIT {
      * smaller than the tail the reader fetches first ({@code TocFetcher}, 64 KiB) is its own TOC.
      */
     private void assertPulledLazily(EstargzImage image) {
+        assertPulledLazily(node, image);
+    }
+
+    /** As {@link #assertPulledLazily(EstargzImage)}, on {@code node}'s counting proxy. */
+    static void assertPulledLazily(TestNode node, EstargzImage image) {
         for (EstargzImage.ConvertedLayer layer : image.layers()) {
             long size = layer.estargz().size();
             assertThat(node.proxy().blobBytes(layer.estargz().digest().value()))
@@ -263,6 +268,11 @@ class EstargzEndToEndIT {
     }
 
     private List<String> remoteSources() {
+        return remoteSources(node);
+    }
+
+    /** The source label of each committed snapshot of {@code node}'s daemon. */
+    static List<String> remoteSources(TestNode node) {
         return node.daemon().list().stream().filter(i -> i.getKind() == Kind.COMMITTED)
                 .map(i -> i.getLabelsOrDefault(SOURCE_LABEL, "")).toList();
     }

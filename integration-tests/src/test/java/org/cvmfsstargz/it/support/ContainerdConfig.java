@@ -25,19 +25,28 @@ final class ContainerdConfig {
 
     private ContainerdConfig() {}
 
-    /** {@code containerd/config.toml}: our proxy snapshotter, CRI disabled; returns the file written. */
-    static Path write(Path dir, Path address, Path snapshotterSocket, String snapshotter) throws IOException {
+    /**
+     * {@code containerd/config.toml} (config version 2, for 1.x) or {@code config-v3.toml} (2.x):
+     * our proxy snapshotter, CRI disabled; returns the file written.
+     */
+    static Path write(ContainerdRelease release, Path dir, Path address, Path snapshotterSocket, String snapshotter)
+            throws IOException {
         prepare(dir, address, snapshotterSocket, DIRECTORIES);
-        return fill(dir, "/containerd/config.toml", placeholders(dir, address, snapshotterSocket, snapshotter));
+        return fill(dir, template(release, ""), placeholders(dir, address, snapshotterSocket, snapshotter));
+    }
+
+    private static String template(ContainerdRelease release, String suffix) {
+        return "/containerd/config" + (release.configVersion() == 2 ? "" : "-v" + release.configVersion()) + suffix
+                + ".toml";
     }
 
     /**
-     * {@code containerd/config-cri.toml}: as {@link #write}, plus the CRI plugin pulling into our
+     * {@code containerd/config-cri.toml} (or {@code config-v3-cri.toml}): as {@link #write}, plus the CRI plugin pulling into our
      * snapshotter, and a {@code hosts.toml} under {@code <dir>/certs.d} through which CRI reaches
      * the registry at {@code registryHostPort} over plain HTTP, stated rather than left to
      * containerd's defaults for loopback hosts.
      */
-    static Path writeWithCri(Path dir, Path address, Path snapshotterSocket, String snapshotter,
+    static Path writeWithCri(ContainerdRelease release, Path dir, Path address, Path snapshotterSocket, String snapshotter,
             String registryHostPort) throws IOException {
         if (!HOST_PORT.matcher(registryHostPort).matches()) {
             throw new IllegalArgumentException("expected a registry host:port, got " + registryHostPort);
@@ -52,7 +61,7 @@ final class ContainerdConfig {
         Files.writeString(hosts.resolve("hosts.toml"), "server = \"http://" + registryHostPort + "\"\n");
         Map<String, String> values = new HashMap<>(placeholders(dir, address, snapshotterSocket, snapshotter));
         values.put("registry", registryHostPort);
-        return fill(dir, "/containerd/config-cri.toml", values);
+        return fill(dir, template(release, "-cri"), values);
     }
 
     private static void prepare(Path dir, Path address, Path snapshotterSocket, List<String> subdirectories)
@@ -69,8 +78,10 @@ final class ContainerdConfig {
     }
 
     private static Map<String, String> placeholders(Path dir, Path address, Path snapshotterSocket, String snapshotter) {
+        // The exports' root (2.x) is only read by CRI's image-filesystem stats: the daemon's directory will do.
         return Map.of("dir", dir.toString(), "address", address.toString(), "snapshotter", snapshotter,
-                "socket", snapshotterSocket.toString());
+                "socket", snapshotterSocket.toString(),
+                "snapshotter_root", snapshotterSocket.toAbsolutePath().getParent().toString());
     }
 
     /** Writes {@code <dir>/config.toml} from the template {@code resource}. */

@@ -18,9 +18,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A real containerd 1.6 with its root, state, sockets, temp mounts and runc state all under one
+ * A real containerd (Debian 12's 1.6 unless a {@link ContainerdRelease} is given) with its root, state, sockets, temp mounts and runc state all under one
  * test directory, talking to our daemon as the proxy snapshotter {@value #SNAPSHOTTER}, plus
- * {@code ctr} against it. {@link #close()} deletes the tasks and containers it ran, stops
+ * that release's {@code ctr} against it. {@link #close()} deletes the tasks and containers it ran, stops
  * containerd by PID and unmounts whatever is left under the directory.
  *
  * <p>Not thread-safe, except that {@link #ctr} may run from several threads; the test that starts
@@ -38,6 +38,7 @@ public final class ContainerdProcess implements AutoCloseable {
     private static final int LOG_TAIL_LINES = 300;
     private static final Pattern OCTAL_ESCAPE = Pattern.compile("\\\\([0-7]{3})");
 
+    private final ContainerdRelease release;
     private final Path dir;
     private final Path address;
     private final Path log;
@@ -45,7 +46,8 @@ public final class ContainerdProcess implements AutoCloseable {
     private final AtomicInteger ctrCalls = new AtomicInteger();
     private Supplier<String> moreDiagnostics = () -> "";
 
-    private ContainerdProcess(Path dir, Path address, Path log, Process process) {
+    private ContainerdProcess(ContainerdRelease release, Path dir, Path address, Path log, Process process) {
+        this.release = release;
         this.dir = dir;
         this.address = address;
         this.log = log;
@@ -58,8 +60,15 @@ public final class ContainerdProcess implements AutoCloseable {
      * version} answers. Dialing the snapshotter is lazy, so the daemon may start before or after.
      */
     public static ContainerdProcess start(Path dir, Path snapshotterSocket) throws IOException {
+        return start(ContainerdRelease.V1_6, dir, snapshotterSocket);
+    }
+
+    /** Like {@link #start(Path, Path)}, on {@code release} with its own config layout. */
+    public static ContainerdProcess start(ContainerdRelease release, Path dir, Path snapshotterSocket)
+            throws IOException {
         Path address = dir.resolve("c.sock");
-        return launch(dir, address, ContainerdConfig.write(dir, address, snapshotterSocket, SNAPSHOTTER));
+        return launch(release, dir, address,
+                ContainerdConfig.write(release, dir, address, snapshotterSocket, SNAPSHOTTER));
     }
 
     /**
@@ -71,29 +80,40 @@ public final class ContainerdProcess implements AutoCloseable {
      */
     public static ContainerdProcess startWithCri(Path dir, Path snapshotterSocket, String registryHostPort)
             throws IOException {
-        Path address = dir.resolve("c.sock");
-        return launch(dir, address,
-                ContainerdConfig.writeWithCri(dir, address, snapshotterSocket, SNAPSHOTTER, registryHostPort));
+        return startWithCri(ContainerdRelease.V1_6, dir, snapshotterSocket, registryHostPort);
     }
 
-    private static ContainerdProcess launch(Path dir, Path address, Path config) throws IOException {
+    /** Like {@link #startWithCri(Path, Path, String)}, on {@code release} with its own config layout. */
+    public static ContainerdProcess startWithCri(ContainerdRelease release, Path dir, Path snapshotterSocket,
+            String registryHostPort) throws IOException {
+        Path address = dir.resolve("c.sock");
+        return launch(release, dir, address, ContainerdConfig.writeWithCri(release, dir, address, snapshotterSocket,
+                SNAPSHOTTER, registryHostPort));
+    }
+
+    private static ContainerdProcess launch(ContainerdRelease release, Path dir, Path address, Path config)
+            throws IOException {
         Path log = dir.resolve("containerd.log");
-        ProcessBuilder builder = new ProcessBuilder("containerd", "--config", config.toString())
+        ProcessBuilder builder = new ProcessBuilder(release.binary("containerd").toString(), "--config",
+                config.toString())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        cleanEnvironment(builder.environment(), dir);
-        ContainerdProcess containerd = new ContainerdProcess(dir, address, log, builder.start());
+        cleanEnvironment(builder.environment(), dir, release);
+        ContainerdProcess containerd = new ContainerdProcess(release, dir, address, log, builder.start());
         containerd.awaitReady();
         return containerd;
     }
 
     /**
      * containerd mounts snapshots to apply layers under $XDG_RUNTIME_DIR or $TMPDIR; pointing both
-     * into the test directory lets {@link #close()} find a mount a crash left behind.
+     * into the test directory lets {@link #close()} find a mount a crash left behind. The release's
+     * directory comes first on PATH: containerd starts the {@code containerd-shim-runc-v2} it finds
+     * there, and a shim of another release may not speak its task API.
      */
-    private static void cleanEnvironment(Map<String, String> env, Path dir) {
+    private static void cleanEnvironment(Map<String, String> env, Path dir, ContainerdRelease release) {
         env.keySet().removeIf(k -> k.startsWith("CONTAINERD_"));
-        env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        String system = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+        env.put("PATH", release == ContainerdRelease.V1_6 ? system : release.binDir() + ":" + system);
         env.put("TMPDIR", dir.resolve("tmp").toString());
         env.put("XDG_RUNTIME_DIR", dir.resolve("tmp").toString());
     }
@@ -164,7 +184,7 @@ public final class ContainerdProcess implements AutoCloseable {
     }
 
     private BackgroundCtr startCtr(String namespace, List<String> args) {
-        return startClient("ctr", namespace, args);
+        return startClient(release.binary("ctr").toString(), namespace, args);
     }
 
     /**
@@ -198,7 +218,7 @@ public final class ContainerdProcess implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectOutput(out.toFile())
                 .redirectError(err.toFile());
-        cleanEnvironment(builder.environment(), dir);
+        cleanEnvironment(builder.environment(), dir, release);
         try {
             return new BackgroundCtr(List.copyOf(command), builder.start(), out, err);
         } catch (IOException e) {
@@ -225,7 +245,7 @@ public final class ContainerdProcess implements AutoCloseable {
      * keeps what it pulls.
      */
     public String ctrIn(String namespace, String... args) {
-        return clientOk("ctr", namespace, List.of(args));
+        return clientOk(release.binary("ctr").toString(), namespace, List.of(args));
     }
 
     /**
@@ -254,6 +274,11 @@ public final class ContainerdProcess implements AutoCloseable {
         args.add(containerId);
         args.addAll(Arrays.asList(cmd));
         return ctrIn(namespace, args.toArray(String[]::new));
+    }
+
+    /** The release this containerd is. */
+    public ContainerdRelease release() {
+        return release;
     }
 
     /** containerd's main socket: ctr's {@code --address}, and where CRI is served when enabled. */

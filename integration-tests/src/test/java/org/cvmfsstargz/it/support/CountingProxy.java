@@ -120,6 +120,12 @@ public final class CountingProxy implements AutoCloseable {
                 .map(e -> new BlobRequest(e.method(), e.range(), e.status(), e.bodyBytes())).toList();
     }
 
+    /** The digests of the blobs that served body bytes since the last reset, in no order. */
+    public Set<String> blobsServed() {
+        return exchanges.stream().filter(e -> e.bodyBytes() > 0).flatMap(e -> e.blobDigest().stream())
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
+    }
+
     /** Body bytes served for all blob paths since the last reset (manifests and the rest excluded). */
     public long totalBlobBytes() {
         return exchanges.stream().filter(e -> e.blobDigest().isPresent()).mapToLong(Exchange::bodyBytes).sum();

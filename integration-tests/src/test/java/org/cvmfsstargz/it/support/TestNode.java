@@ -59,16 +59,28 @@ public final class TestNode implements AutoCloseable {
 
     /** Starts a node whose daemon asks {@code repositories} (under {@link #cvmfs()}) in order. */
     public static TestNode start(Path tmp, String cvmfsSection, List<String> repositories) throws IOException {
-        return start(tmp, cvmfsSection, repositories, false);
+        return start(ContainerdRelease.V1_6, tmp, cvmfsSection, repositories, false);
     }
 
     /** The same, with containerd's CRI plugin serving (its snapshotter ours, snapshot annotations on). */
     public static TestNode startWithCri(Path tmp, List<String> repositories) throws IOException {
-        return start(tmp, "", repositories, true);
+        return start(ContainerdRelease.V1_6, tmp, "", repositories, true);
     }
 
-    private static TestNode start(Path tmp, String cvmfsSection, List<String> repositories, boolean cri)
+    /** Like {@link #start(Path, String, List)} on containerd {@code release}. */
+    public static TestNode start(ContainerdRelease release, Path tmp, String cvmfsSection, List<String> repositories)
             throws IOException {
+        return start(release, tmp, cvmfsSection, repositories, false);
+    }
+
+    /** Like {@link #startWithCri(Path, List)} on containerd {@code release}. */
+    public static TestNode startWithCri(ContainerdRelease release, Path tmp, String cvmfsSection,
+            List<String> repositories) throws IOException {
+        return start(release, tmp, cvmfsSection, repositories, true);
+    }
+
+    private static TestNode start(ContainerdRelease release, Path tmp, String cvmfsSection, List<String> repositories,
+            boolean cri) throws IOException {
         Path cvmfs = Files.createDirectories(tmp.resolve("cvmfs"));
         Path config = tmp.resolve("snapshotter.toml");
         Files.writeString(config, "[cvmfs]\nmountpoint = \"" + cvmfs + "\"\nrepositories = ["
@@ -83,8 +95,9 @@ public final class TestNode implements AutoCloseable {
             daemon = DaemonProcess.start(tmp.resolve("snapshotter"), tmp.resolve("d.sock"),
                     List.of("--config", config.toString()));
             ContainerdProcess containerd = cri
-                    ? ContainerdProcess.startWithCri(tmp.resolve("containerd"), daemon.socket(), proxy.hostPort())
-                    : ContainerdProcess.start(tmp.resolve("containerd"), daemon.socket());
+                    ? ContainerdProcess.startWithCri(release, tmp.resolve("containerd"), daemon.socket(),
+                            proxy.hostPort())
+                    : ContainerdProcess.start(release, tmp.resolve("containerd"), daemon.socket());
             TestNode node = new TestNode(tmp, cvmfs, config, registry, proxy, daemon, containerd);
             containerd.alsoReportOnFailure(node::diagnostics);
             return node;
@@ -151,6 +164,15 @@ public final class TestNode implements AutoCloseable {
     /** The labelled pull of the image named {@code reference}. */
     public void rpull(String reference) {
         containerd.ctrRemoteOk("image", "rpull", "--plain-http", "--snapshotter", SNAPSHOTTER, reference);
+    }
+
+    /**
+     * The plain pull into our snapshotter: {@code ctr image pull}, which from containerd 2.0 goes
+     * through the transfer service, whose unpacker labels each layer for a proxy snapshotter whose
+     * exports ask for it; before 2.0 it passes no layer labels.
+     */
+    public void pull(String reference) {
+        containerd.ctrOk("images", "pull", "--plain-http", "--snapshotter", SNAPSHOTTER, reference);
     }
 
     /** The same image pulled the ordinary way into containerd's built-in overlayfs snapshotter. */
