@@ -16,7 +16,8 @@ import java.util.Optional;
  * CRI pulls cannot be lazy). CRI's table depends on the file's {@code version}: 3 (containerd 2.x)
  * {@code plugins.'io.containerd.cri.v1.images'}; 2 (1.6, 1.7)
  * {@code plugins."io.containerd.grpc.v1.cri".containerd}; 1 or none {@code plugins.cri.containerd}.
- * Pure: text in, results out.
+ * A version 3 file is also checked for what the 2.x transfer service needs
+ * ({@link TransferServiceChecks}). Pure: text in, results out.
  */
 public final class ContainerdConfigAnalysis {
     /** What is checked, as the lines print it. */
@@ -83,6 +84,9 @@ public final class ContainerdConfigAnalysis {
                     : "disable_snapshot_annotations = " + disable) + " in " + where
                     + ": CRI passes no layer labels, so every layer is pulled", "set disable_snapshot_annotations"
                     + " = false under " + cri.toml() + " and restart containerd"));
+        }
+        if (version == 3) {
+            results.addAll(TransferServiceChecks.analyse(root, file, name));
         }
         return results;
     }
