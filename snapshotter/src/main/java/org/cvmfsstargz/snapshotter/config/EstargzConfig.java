@@ -22,15 +22,18 @@ import java.util.Optional;
  *                              Prepare, may hold while they wait for it; 0 fetches each layer's TOC at its Prepare
  * @param readAheadBytes        the aligned window of a layer's blob whose small files a read that misses fetches
  *                              along with its own chunks; 0 fetches only what the read needs
+ * @param tocBuildTimeoutMs     the longest a TOC may take to be parsed and built into an index; a layer whose TOC
+ *                              takes longer is pulled (a hostile TOC would otherwise spin a core for minutes)
  */
 public record EstargzConfig(Boolean enabled, Boolean requireTocDigest, Boolean prefetch, Boolean backgroundFetch,
         Path cacheDir, Long cacheMaxBytes, Long memoryCacheMaxBytes, Long maxTocBytes, Long tocPrefetchMaxBytes,
-        Long readAheadBytes) {
+        Long readAheadBytes, Integer tocBuildTimeoutMs) {
     public static final long DEFAULT_CACHE_BYTES = 10L << 30;
     public static final long DEFAULT_MEMORY_CACHE_BYTES = 16L << 20;
     public static final long DEFAULT_MAX_TOC_BYTES = 128L << 20;
     public static final long DEFAULT_TOC_PREFETCH_BYTES = 64L << 20;
     public static final long DEFAULT_READ_AHEAD_BYTES = 256L << 10;
+    public static final int DEFAULT_TOC_BUILD_TIMEOUT_MS = 30_000;
     /** The longest range one request of a read asks for: its window must fit in it. */
     public static final long MAX_READ_AHEAD_BYTES = 4L << 20;
 
@@ -52,6 +55,8 @@ public record EstargzConfig(Boolean enabled, Boolean requireTocDigest, Boolean p
                 .orElse(DEFAULT_TOC_PREFETCH_BYTES), 0);
         readAheadBytes = atLeast("estargz.read_ahead_bytes", Optional.ofNullable(readAheadBytes)
                 .orElse(DEFAULT_READ_AHEAD_BYTES), 0);
+        tocBuildTimeoutMs = (int) atLeast("estargz.toc_build_timeout_ms", Optional.ofNullable(tocBuildTimeoutMs)
+                .orElse(DEFAULT_TOC_BUILD_TIMEOUT_MS), 1);
         if (readAheadBytes > MAX_READ_AHEAD_BYTES) {
             throw new ConfigException("estargz.read_ahead_bytes", "must be at most " + MAX_READ_AHEAD_BYTES
                     + " (4 MiB), got " + readAheadBytes);
@@ -63,7 +68,7 @@ public record EstargzConfig(Boolean enabled, Boolean requireTocDigest, Boolean p
     }
 
     public static EstargzConfig defaults() {
-        return new EstargzConfig(null, null, null, null, null, null, null, null, null, null);
+        return new EstargzConfig(null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** Where chunks are cached: {@code cache_dir}, or {@code cache} under the daemon's root. */

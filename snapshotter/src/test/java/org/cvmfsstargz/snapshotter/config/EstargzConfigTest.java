@@ -41,4 +41,16 @@ class EstargzConfigTest {
                 .hasMessageContaining("estargz.read_ahead_bytes")
                 .hasMessageContaining("at most 4194304");
     }
+
+    @Test
+    void aTocMayTakeThirtySecondsToBuildByDefaultAndZeroIsRefused() throws Exception {
+        assertThat(EstargzConfig.defaults().tocBuildTimeoutMs()).isEqualTo(30_000);
+        Config quick = ConfigLoader.load(Optional.of(Files.writeString(dir.resolve("c.toml"),
+                "[estargz]\ntoc_build_timeout_ms = 250\n")));
+        assertThat(quick.estargz().tocBuildTimeoutMs()).isEqualTo(250);
+        Path zero = Files.writeString(dir.resolve("zero.toml"), "[estargz]\ntoc_build_timeout_ms = 0\n");
+        assertThatThrownBy(() -> ConfigLoader.load(Optional.of(zero)))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("estargz.toc_build_timeout_ms");
+    }
 }

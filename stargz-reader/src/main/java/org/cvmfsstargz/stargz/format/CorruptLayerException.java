@@ -24,6 +24,8 @@ public final class CorruptLayerException extends Exception {
         MALFORMED_FOOTER("malformed stargz footer"),
         /** The TOC (compressed or JSON), one of its strings, or its entry count exceeds the configured limit. */
         TOC_TOO_LARGE("TOC too large"),
+        /** Parsing the TOC and building its index took longer than the configured deadline. */
+        TOC_TOO_SLOW("TOC too slow to process"),
         /** The TOC section is not gzip, not a tar holding stargz.index.json first, or not the expected JSON. */
         MALFORMED_TOC("malformed TOC"),
         /** The uncompressed TOC JSON does not hash to the {@code containerd.io/snapshot/stargz/toc.digest} given. */

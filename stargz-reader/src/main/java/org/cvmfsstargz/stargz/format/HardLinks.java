@@ -6,6 +6,7 @@ import static org.cvmfsstargz.stargz.format.CorruptLayerException.Reason.HARDLIN
 import static org.cvmfsstargz.stargz.format.CorruptLayerException.Reason.INVALID_NAME;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 
 /**
@@ -27,8 +28,13 @@ final class HardLinks {
         pending.add(new Pending(node, name, target));
     }
 
-    /** Points every hard-link node at its final, non-link target. */
-    void resolve(Nodes.Builder nodes) throws CorruptLayerException {
+    /**
+     * Points every hard-link node at its final, non-link target. Each link is followed once: a walk
+     * stops at a link already resolved and takes its target, and every link it passed through gets
+     * that target too, so k links cost O(k) steps however they chain (a chain of k links each to
+     * the previous one cost k squared steps when each was followed from its start).
+     */
+    void resolve(Nodes.Builder nodes, TocDeadline deadline) throws CorruptLayerException {
         int[] direct = new int[pending.size()];
         for (int i = 0; i < direct.length; i++) {
             Pending link = pending.get(i);
@@ -37,31 +43,70 @@ final class HardLinks {
                 throw CorruptLayerException.forEntry(HARDLINK_TARGET_MISSING, link.name(), "no entry '"
                         + String.join("/", segmentStrings(link.target())) + "' to link to");
             }
+            deadline.step();
         }
         for (int i = 0; i < direct.length; i++) {
             nodes.link(pending.get(i).node(), direct[i]);
         }
-        int[] resolved = new int[direct.length];
-        for (int i = 0; i < direct.length; i++) {
-            int target = direct[i];
-            for (int steps = 0; nodes.type(target) == EntryType.HARDLINK; steps++) {
-                if (steps > direct.length) {
-                    throw CorruptLayerException.forEntry(HARDLINK_CYCLE, pending.get(i).name(),
+        BitSet resolved = new BitSet();
+        BitSet onWalk = new BitSet();
+        IntList walk = new IntList();
+        for (Pending link : pending) {
+            int target = link.node();
+            while (nodes.type(target) == EntryType.HARDLINK && !resolved.get(target)) {
+                if (onWalk.get(target)) {
+                    throw CorruptLayerException.forEntry(HARDLINK_CYCLE, link.name(),
                             "hard links lead back to each other");
                 }
+                onWalk.set(target);
+                walk.add(target);
                 target = nodes.link(target);
+                deadline.step();
+            }
+            if (nodes.type(target) == EntryType.HARDLINK) {
+                target = nodes.link(target); // resolved already, to a node that is no link
             }
             if (nodes.type(target) == EntryType.DIR) {
-                throw CorruptLayerException.forEntry(CONFLICTING_ENTRY, pending.get(i).name(),
+                throw CorruptLayerException.forEntry(CONFLICTING_ENTRY, link.name(),
                         "a hard link to directory '" + nodes.path(target) + "'");
             }
-            resolved[i] = target;
-        }
-        for (int i = 0; i < resolved.length; i++) {
-            nodes.link(pending.get(i).node(), resolved[i]);
-            if (pending.get(i).node() > resolved[i]) { // in tar order, the header unpacked last wins
-                nodes.applyLinkHeader(pending.get(i).node(), resolved[i]);
+            for (int j = 0; j < walk.size(); j++) {
+                nodes.link(walk.get(j), target);
+                resolved.set(walk.get(j));
+                onWalk.clear(walk.get(j));
             }
+            walk.clear();
+        }
+        for (Pending link : pending) {
+            int target = nodes.link(link.node());
+            if (link.node() > target) { // in tar order, the header unpacked last wins
+                nodes.applyLinkHeader(link.node(), target);
+            }
+        }
+    }
+
+    /** A growable list of ints, so a walk through a million links boxes none of them. */
+    private static final class IntList {
+        private int[] values = new int[16];
+        private int size;
+
+        void add(int value) {
+            if (size == values.length) {
+                values = java.util.Arrays.copyOf(values, size * 2);
+            }
+            values[size++] = value;
+        }
+
+        int get(int index) {
+            return values[index];
+        }
+
+        int size() {
+            return size;
+        }
+
+        void clear() {
+            size = 0;
         }
     }
 

@@ -30,6 +30,7 @@ final class TocBuilder {
     private final Nodes.Builder nodes = new Nodes.Builder();
     private final ChunkTable.Builder chunks;
     private final HardLinks hardLinks = new HardLinks();
+    private final TocDeadline deadline;
     private final BitSet definedDirectories = new BitSet();
     private final OwnerNames users = new OwnerNames();
     private final OwnerNames groups = new OwnerNames();
@@ -47,6 +48,7 @@ final class TocBuilder {
     TocBuilder(TocLimits limits, long dataEnd) {
         this.limits = limits;
         this.dataEnd = dataEnd;
+        this.deadline = new TocDeadline(limits.maxBuildTime());
         this.chunks = new ChunkTable.Builder(dataEnd, limits.maxChunkSize());
     }
 
@@ -54,6 +56,7 @@ final class TocBuilder {
         if (++entries > limits.maxEntries()) {
             throw new CorruptLayerException(TOC_TOO_LARGE, "more than " + limits.maxEntries() + " entries");
         }
+        deadline.step();
         EntryType type = e.entryType;
         if (type == null) {
             throw CorruptLayerException.forEntry(MALFORMED_TOC, e.label(), "unknown type '"
@@ -90,7 +93,9 @@ final class TocBuilder {
 
     Toc build(Digest digest) throws CorruptLayerException {
         chunks.endFile();
-        hardLinks.resolve(nodes);
+        deadline.check();
+        hardLinks.resolve(nodes, deadline);
+        deadline.check();
         ChunkTable chunkTable = chunks.build(nodes::path);
         return new Toc(nodes.build(chunkTable.count()), chunkTable, prefetch, digest);
     }

@@ -1,5 +1,8 @@
 package org.cvmfsstargz.stargz.format;
 
+import java.time.Duration;
+import java.util.Objects;
+
 /**
  * Bounds a TOC must stay within before this library builds an index from it or serves its chunks.
  * A hostile or broken layer hits one of them and is rejected (so pulled normally) instead of
@@ -13,10 +16,14 @@ package org.cvmfsstargz.stargz.format;
  *     digest is checked, so this bounds the memory of one read
  * @param maxFileSize the largest regular file
  * @param maxXattrBytes the most extended-attribute bytes (names and values) on one entry
+ * @param maxBuildTime the longest a TOC may take to be parsed and built into an index; the size
+ *     limits bound memory, this bounds the core a hostile TOC can spin
  */
 public record TocLimits(long maxTocBytes, int maxEntries, int maxPathBytes, int maxChunkSize,
-        long maxFileSize, int maxXattrBytes) {
+        long maxFileSize, int maxXattrBytes, Duration maxBuildTime) {
     private static final long MIB = 1L << 20;
+    /** A 2-million-entry TOC builds in a few seconds on one core; this leaves a loaded node a wide margin. */
+    public static final Duration DEFAULT_MAX_BUILD_TIME = Duration.ofSeconds(30);
 
     public TocLimits {
         requirePositive(maxTocBytes, "maxTocBytes");
@@ -25,15 +32,30 @@ public record TocLimits(long maxTocBytes, int maxEntries, int maxPathBytes, int 
         requirePositive(maxChunkSize, "maxChunkSize");
         requirePositive(maxFileSize, "maxFileSize");
         requirePositive(maxXattrBytes, "maxXattrBytes");
+        Objects.requireNonNull(maxBuildTime, "maxBuildTime");
+        if (maxBuildTime.isNegative() || maxBuildTime.isZero() || maxBuildTime.compareTo(Duration.ofDays(1)) > 0) {
+            throw new IllegalArgumentException("maxBuildTime must be positive and at most a day, got " + maxBuildTime);
+        }
         if (maxChunkSize > 1 << 30) {
             throw new IllegalArgumentException("maxChunkSize is at most 1 GiB, got " + maxChunkSize);
         }
     }
 
+    /** Limits with the default {@link #DEFAULT_MAX_BUILD_TIME}. */
+    public TocLimits(long maxTocBytes, int maxEntries, int maxPathBytes, int maxChunkSize, long maxFileSize,
+            int maxXattrBytes) {
+        this(maxTocBytes, maxEntries, maxPathBytes, maxChunkSize, maxFileSize, maxXattrBytes, DEFAULT_MAX_BUILD_TIME);
+    }
+
+    /** These limits with another {@link #maxBuildTime()}. */
+    public TocLimits withMaxBuildTime(Duration time) {
+        return new TocLimits(maxTocBytes, maxEntries, maxPathBytes, maxChunkSize, maxFileSize, maxXattrBytes, time);
+    }
+
     /**
      * 256 MiB of TOC (roughly 600,000 entries as the reference writer pretty-prints them), 2 million
      * entries, 4096-byte paths, 64 MiB chunks (the reference writer's default is 4 MiB), 1 TiB
-     * files, 1 MiB of extended attributes per entry.
+     * files, 1 MiB of extended attributes per entry, 30 seconds to build.
      */
     public static TocLimits defaults() {
         return new TocLimits(256 * MIB, 2_000_000, 4096, (int) (64 * MIB), 1L << 40, (int) MIB);

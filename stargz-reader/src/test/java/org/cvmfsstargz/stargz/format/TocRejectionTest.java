@@ -184,6 +184,19 @@ class TocRejectionTest {
         assertThat(toc.lookup("f")).isPresent();
     }
 
+    @Test
+    void aTocThatTakesLongerThanItsBuildTimeToIndexIsRefusedAsTooSlow() throws Exception {
+        TestBlob.Built built = TestBlob.withToc(HardLinkChainTest.chain(5_000, false));
+        TocLimits limits = TocLimits.defaults().withMaxBuildTime(java.time.Duration.ofNanos(1));
+
+        assertThatThrownBy(() -> built.read(limits, Optional.empty())).isInstanceOfSatisfying(
+                CorruptLayerException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.TOC_TOO_SLOW);
+                    assertThat(e.getMessage()).contains("longer than 0 ms");
+                });
+        assertThat(built.read(TocLimits.defaults(), Optional.empty()).lookup("l4999")).isPresent();
+    }
+
     private static void assertRejected(TestBlob.Built built, TocLimits limits, Reason reason) {
         assertThatThrownBy(() -> built.read(limits, Optional.empty())).isInstanceOfSatisfying(
                 CorruptLayerException.class, e -> assertThat(e.reason()).as(e.getMessage()).isEqualTo(reason));
