@@ -60,7 +60,7 @@ class GracefulShutdownIT {
             }
         };
         Path socket = tmp.resolve("s.sock");
-        Daemon daemon = Daemon.start(new DaemonConfig(socket, tmp.resolve("root"), 30, "info"),
+        Daemon daemon = Daemon.start(new DaemonConfig(socket, tmp.resolve("root"), 30, "info", null),
                 new LayerSourceChain(List.of(slow)));
         ManagedChannel channel = Grpc.newChannelBuilder("unix://" + socket, InsecureChannelCredentials.create())
                 .build();

@@ -229,7 +229,8 @@ public final class Daemon implements AutoCloseable {
         Snapshotter snapshotter = null;
         try {
             store = SqliteMetaStore.open(config.root().resolve("metadata.db"));
-            SnapshotDirectories dirs = new SnapshotDirectories(config.root(), MountTable.ofThisProcess());
+            SnapshotDirectories dirs = new SnapshotDirectories(config.root(),
+                    MountTable.ofThisProcessAnd(config.hostMountTableIfSet()));
             OverlayMounts overlay = new OverlayMounts(OverlayMounts.kernelHasIndexFeature());
             snapshotter = new Snapshotter(store, dirs, overlay, sources, Clock.systemUTC());
             int restored = snapshotter.restoreRemoteSnapshots(); // before cleanup: a dead mount blocks a deletion

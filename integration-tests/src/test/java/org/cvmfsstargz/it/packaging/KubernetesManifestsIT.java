@@ -49,6 +49,14 @@ class KubernetesManifestsIT {
     }
 
     @Test
+    void aPodWithoutTheHostsProcessesIsReportedSinceTheDaemonWouldNotSeeContainerdsMounts() throws Exception {
+        Check check = checkBroken("kubernetes/daemonset.yaml", yaml -> yaml.replace("hostPID: true", "hostPID: false"));
+
+        assertThat(check.exitCode()).isOne();
+        assertThat(check.output()).contains("hostPID must be true");
+    }
+
+    @Test
     void aGracePeriodShorterThanTheDaemonsCleanStopIsReported() throws Exception {
         Check check = checkBroken("kubernetes/daemonset.yaml",
                 yaml -> yaml.replace("terminationGracePeriodSeconds: 90", "terminationGracePeriodSeconds: 30"));

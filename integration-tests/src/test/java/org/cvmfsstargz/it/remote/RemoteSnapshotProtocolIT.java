@@ -62,7 +62,7 @@ class RemoteSnapshotProtocolIT {
         List<String> claimable = image.layerDigests().subList(0, 2);
         RegistryBlobSource source = new RegistryBlobSource(claimable);
         Path root = tmp.resolve("snapshotter");
-        daemon = Daemon.start(new DaemonConfig(tmp.resolve("d.sock"), root, 5, "info"),
+        daemon = Daemon.start(new DaemonConfig(tmp.resolve("d.sock"), root, 5, "info", null),
                 new LayerSourceChain(List.of(source)));
         containerd = ContainerdProcess.start(tmp.resolve("containerd"), tmp.resolve("d.sock"));
         publish(image);

@@ -14,8 +14,14 @@ import java.util.Set;
  *                             expects {@code <containerd root>/io.containerd.snapshotter.v1.<name>}
  * @param shutdownGraceSeconds how long SIGTERM waits for calls in flight
  * @param logLevel             error, warn, info, debug or trace
+ * @param hostMountTable       the host's mount table, read besides the daemon's own before a snapshot
+ *                             directory is deleted: containerd's overlay mounts are in the host's mount
+ *                             namespace, which a daemon in a pod does not see in its own table
+ *                             ({@code /proc/1/mountinfo} with {@code hostPID}); empty reads only the
+ *                             daemon's own, which is the host's when it runs on the host
  */
-public record DaemonConfig(Path socket, Path root, Integer shutdownGraceSeconds, String logLevel) {
+public record DaemonConfig(Path socket, Path root, Integer shutdownGraceSeconds, String logLevel,
+        Path hostMountTable) {
     public static final Path DEFAULT_SOCKET = Path.of("/run/cvmfs-stargz-snapshotter/snapshotter.sock");
     public static final Path DEFAULT_ROOT = Path.of("/var/lib/containerd/io.containerd.snapshotter.v1.cvmfs");
     private static final Set<String> LEVELS = Set.of("error", "warn", "info", "debug", "trace");
@@ -27,6 +33,10 @@ public record DaemonConfig(Path socket, Path root, Integer shutdownGraceSeconds,
         if (shutdownGraceSeconds < 0) {
             throw new ConfigException("daemon.shutdown_grace_seconds", "must be zero or more, got "
                     + shutdownGraceSeconds);
+        }
+        hostMountTable = Optional.ofNullable(hostMountTable).orElse(Path.of(""));
+        if (!hostMountTable.toString().isEmpty()) {
+            hostMountTable = absolute("daemon.host_mount_table", hostMountTable);
         }
         logLevel = Optional.ofNullable(logLevel).orElse("info").toLowerCase(Locale.ROOT);
         if (!LEVELS.contains(logLevel)) {
@@ -40,19 +50,24 @@ public record DaemonConfig(Path socket, Path root, Integer shutdownGraceSeconds,
     }
 
     public static DaemonConfig defaults() {
-        return new DaemonConfig(null, null, null, null);
+        return new DaemonConfig(null, null, null, null, null);
     }
 
     public DaemonConfig withSocket(Path socket) {
-        return new DaemonConfig(socket, root, shutdownGraceSeconds, logLevel);
+        return new DaemonConfig(socket, root, shutdownGraceSeconds, logLevel, hostMountTable);
     }
 
     public DaemonConfig withRoot(Path root) {
-        return new DaemonConfig(socket, root, shutdownGraceSeconds, logLevel);
+        return new DaemonConfig(socket, root, shutdownGraceSeconds, logLevel, hostMountTable);
     }
 
     public DaemonConfig withLogLevel(String logLevel) {
-        return new DaemonConfig(socket, root, shutdownGraceSeconds, logLevel);
+        return new DaemonConfig(socket, root, shutdownGraceSeconds, logLevel, hostMountTable);
+    }
+
+    /** The host's mount table to read besides the daemon's own, if one is configured. */
+    public Optional<Path> hostMountTableIfSet() {
+        return hostMountTable.toString().isEmpty() ? Optional.empty() : Optional.of(hostMountTable);
     }
 
     private static Path absolute(String key, Path path) {

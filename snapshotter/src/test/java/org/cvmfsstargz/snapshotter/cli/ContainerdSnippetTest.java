@@ -61,7 +61,7 @@ class ContainerdSnippetTest {
 
     @Test
     void theSocketAndRootAreTheConfiguredOnesEscapedForToml() throws Exception {
-        DaemonConfig odd = new DaemonConfig(Path.of("/run/a \"b\"\\c.sock"), Path.of("/srv/snap\tshots"), null, null);
+        DaemonConfig odd = new DaemonConfig(Path.of("/run/a \"b\"\\c.sock"), Path.of("/srv/snap\tshots"), null, null, null);
 
         assertThat(parsed(ContainerdRelease.V1_7, odd).at("/proxy_plugins/cvmfs/address").asText())
                 .isEqualTo("/run/a \"b\"\\c.sock");

@@ -35,7 +35,7 @@ class ConfigLoaderTest {
                 shutdown_grace_seconds = 5
                 log_level = "DEBUG"
                 """)));
-        assertThat(config.daemon()).isEqualTo(new DaemonConfig(Path.of("/run/x.sock"), Path.of("/var/lib/x"), 5, "debug"));
+        assertThat(config.daemon()).isEqualTo(new DaemonConfig(Path.of("/run/x.sock"), Path.of("/var/lib/x"), 5, "debug", null));
     }
 
     @Test

@@ -7,22 +7,46 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Answers "is anything mounted under this directory, or using it?" from the kernel's mount
- * table, so that no directory is deleted while a mount still uses it. A directory counts as
+ * tables, so that no directory is deleted while a mount still uses it. A directory counts as
  * used when it (or anything under it) is a mount point, or appears in a mount's source or
- * options, as an overlay's upperdir or lowerdir does. Thread-safe; reads the table on each call.
+ * options, as an overlay's upperdir or lowerdir does.
+ *
+ * <p>containerd makes its overlay mounts in the host's mount namespace. A daemon in a pod has a
+ * namespace of its own, whose table holds none of them, so it reads the host's table as well
+ * ({@code /proc/1/mountinfo}, which a pod with {@code hostPID} sees): a path any table names is
+ * in use. A table that cannot be read is an error, never an empty table, so that a daemon that
+ * cannot see the host's mounts deletes nothing rather than something in use.
+ *
+ * <p>Thread-safe; reads the tables on each call.
  */
 public final class MountTable {
-    private final Path mountinfo;
+    private static final Path OWN = Path.of("/proc/self/mountinfo");
+
+    private final List<Path> tables;
 
     public MountTable(Path mountinfo) {
-        this.mountinfo = mountinfo;
+        this(List.of(mountinfo));
+    }
+
+    /** @param tables mountinfo files, each read on every call; at least one */
+    public MountTable(List<Path> tables) {
+        if (tables.isEmpty()) {
+            throw new IllegalArgumentException("no mount table");
+        }
+        this.tables = List.copyOf(tables);
     }
 
     public static MountTable ofThisProcess() {
-        return new MountTable(Path.of("/proc/self/mountinfo"));
+        return new MountTable(OWN);
+    }
+
+    /** This process's table and, when given, the host's (the DaemonSet's {@code /proc/1/mountinfo}). */
+    public static MountTable ofThisProcessAnd(Optional<Path> hostTable) {
+        return hostTable.map(host -> new MountTable(List.of(OWN, host))).orElseGet(MountTable::ofThisProcess);
     }
 
     public boolean anyUnder(Path dir) {
@@ -64,12 +88,17 @@ public final class MountTable {
         return found;
     }
 
+    /** Every table's lines, one after another. */
     private String text() {
-        try {
-            return Files.readString(mountinfo, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + mountinfo, e);
+        StringBuilder text = new StringBuilder();
+        for (Path table : tables) {
+            try {
+                text.append(Files.readString(table, StandardCharsets.UTF_8)).append('\n');
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the mount table " + table, e);
+            }
         }
+        return text.toString();
     }
 
     /** Every absolute path in mount points, sources and options, at one moment. */

@@ -1,10 +1,12 @@
 package org.cvmfsstargz.snapshotter.core.dirs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -53,6 +55,32 @@ class SnapshotDirectoriesTest {
         assertThat(inProgress.path()).isDirectory();
         assertThat(root.resolve("snapshots/new-left-by-a-crash")).doesNotExist();
         assertThat(root.resolve("snapshots/not-ours")).isDirectory();
+    }
+
+    @Test
+    void anOrphanThatOnlyTheHostsMountTableShowsInUseIsNotClaimed() throws Exception {
+        Path host = root.resolve("host-mountinfo");
+        SnapshotDirectories inPod = new SnapshotDirectories(root, MountTable.ofThisProcessAnd(Optional.of(host)));
+        inPod.install(inPod.stage(false), 6);
+        inPod.install(inPod.stage(false), 7);
+        // containerd's overlay for a running container, in the host's mount namespace only
+        Files.writeString(host, "40 1 0:50 / /run/containerd/c1/rootfs rw - overlay overlay rw,lowerdir="
+                + inPod.fs(6) + ",upperdir=/u,workdir=/w\n");
+
+        assertThat(inPod.delete(inPod.claimOrphans(Set.of()))).isEqualTo(1);
+        assertThat(inPod.dir(6)).isDirectory();
+        assertThat(inPod.dir(7)).doesNotExist();
+    }
+
+    @Test
+    void aHostMountTableThatCannotBeReadClaimsNothing() throws Exception {
+        SnapshotDirectories inPod = new SnapshotDirectories(root,
+                MountTable.ofThisProcessAnd(Optional.of(root.resolve("no-such-table"))));
+        inPod.install(inPod.stage(false), 8);
+
+        assertThatThrownBy(() -> inPod.claimOrphans(Set.of())).isInstanceOf(java.io.UncheckedIOException.class)
+                .hasMessageContaining("no-such-table");
+        assertThat(inPod.dir(8)).isDirectory();
     }
 
     @Test
