@@ -39,7 +39,8 @@ import org.cvmfsstargz.snapshotter.core.filter.FilterScanner.Type;
  *
  * <p>Where this departs from containerd, it is stricter at parse time. A regular expression is a
  * Java {@link Pattern}, not RE2, and one that does not compile is an InvalidArgument (containerd
- * logs it and matches nothing). Quoted escapes such as {@code \xff} that do not form UTF-8 are
+ * logs it and matches nothing). A search that backtracks past a bound of steps (as {@code (a+)+$}
+ * does on a long label) is an InvalidArgument too, where RE2 is linear-time. Quoted escapes such as {@code \xff} that do not form UTF-8 are
  * rejected too (Go accepts a byte string that no label can equal).
  *
  * <p>Immutable and thread-safe; holds no resources, so there is nothing to close.
@@ -191,8 +192,20 @@ public final class SnapshotFilter {
                 case PRESENT -> field.isPresent();
                 case EQUAL -> field.isPresent() && field.get().equals(value);
                 case NOT_EQUAL -> !field.orElse("").equals(value);
-                case MATCHES -> pattern.matcher(field.orElse("")).find();
+                case MATCHES -> search(field.orElse(""));
             };
+        }
+
+        /** {@code find}, within {@link StepBoundedText#MAX_STEPS}: a pattern that backtracks past it is refused. */
+        private boolean search(String text) {
+            try {
+                return pattern.matcher(new StepBoundedText(text)).find();
+            } catch (StepBoundedText.TooManySteps e) {
+                throw new SnapshotException.InvalidArgument("the regular expression '" + value + "' of filter "
+                        + String.join(".", path) + " takes too long on a value of " + text.length()
+                        + " characters (more than " + StepBoundedText.MAX_STEPS + " steps of backtracking);"
+                        + " write it so that it does not backtrack, e.g. '(a+)+' as 'a+'");
+            }
         }
     }
 }

@@ -12,6 +12,7 @@ import org.cvmfsstargz.snapshotter.core.Kind;
 import org.cvmfsstargz.snapshotter.core.SnapshotException;
 import org.cvmfsstargz.snapshotter.core.SnapshotInfo;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -266,6 +267,25 @@ class SnapshotFilterTest {
     @MethodSource("otherSyntaxErrors")
     void otherSyntaxErrorsAreInvalidArguments(String filter, String reason) {
         assertInvalid(filter).hasMessageContaining(reason);
+    }
+
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // unbounded: about n^12 steps
+    void aRegularExpressionThatBacktracksWithoutBoundIsAnInvalidArgumentNotAHungList() {
+        // Java's engine memoizes the textbook (a+)+$; nested bounded repetition it cannot
+        SnapshotInfo info = snapshot("x", "", Kind.ACTIVE, Map.of("note", "a".repeat(200) + "!"));
+        SnapshotFilter filter = SnapshotFilter.parse(List.of("labels.note~=(.*a){12}b"));
+
+        assertThatThrownBy(() -> filter.matches(info)).isInstanceOf(SnapshotException.InvalidArgument.class)
+                .hasMessageContaining("(.*a){12}b").hasMessageContaining("too long");
+    }
+
+    @Test
+    void anOrdinaryRegularExpressionOnTheLongestLabelIsWellWithinTheBound() {
+        SnapshotInfo info = snapshot("x", "", Kind.ACTIVE, Map.of("note", "ab".repeat(2000) + "needle"));
+
+        assertThat(matches("labels.note~=(ab)*needle$", info)).isTrue();
+        assertThat(matches("labels.note~=[a-z]+x", info)).isFalse();
     }
 
     private static AbstractThrowableAssert<?, ? extends Throwable> assertInvalid(String filter) {
