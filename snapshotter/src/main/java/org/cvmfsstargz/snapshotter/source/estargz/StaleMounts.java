@@ -2,8 +2,12 @@ package org.cvmfsstargz.snapshotter.source.estargz;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.cvmfsstargz.snapshotter.core.dirs.MountTable;
 import org.slf4j.Logger;
@@ -18,6 +22,7 @@ import org.slf4j.LoggerFactory;
  */
 final class StaleMounts {
     private static final Logger LOG = LoggerFactory.getLogger(StaleMounts.class);
+    private static final Duration UMOUNT_TIMEOUT = Duration.ofSeconds(10);
 
     private StaleMounts() {}
 
@@ -43,20 +48,46 @@ final class StaleMounts {
     }
 
     private static boolean detach(Path mountpoint) {
+        Optional<String> failure = failure(List.of("umount", "-l", mountpoint.toString()), UMOUNT_TIMEOUT);
+        failure.ifPresent(reason -> LOG.warn("cannot detach stale FUSE mount {}: {}", mountpoint, reason));
+        return failure.isEmpty();
+    }
+
+    /**
+     * Runs {@code command} for at most {@code timeout}; why it failed, or empty if it exited 0.
+     * Its output goes to a file, not a pipe read before the wait: reading a pipe would block
+     * until the command exits, so a hung {@code umount} (a FUSE server that never answers) would
+     * hang the daemon's start with it and the timeout would never apply. Past the timeout the
+     * command is killed.
+     */
+    static Optional<String> failure(List<String> command, Duration timeout) {
+        Path output = null;
         try {
-            Process umount = new ProcessBuilder("umount", "-l", mountpoint.toString()).redirectErrorStream(true).start();
-            String output = new String(umount.getInputStream().readAllBytes()).strip();
-            if (!umount.waitFor(10, TimeUnit.SECONDS) || umount.exitValue() != 0) {
-                LOG.warn("cannot detach stale FUSE mount {}: {}", mountpoint, output);
-                return false;
+            output = Files.createTempFile("stale-mounts-", ".out");
+            Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(output.toFile()).start();
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                return Optional.of(command.getFirst() + " did not finish within " + timeout.toMillis() + " ms; killed");
             }
-            return true;
+            if (process.exitValue() != 0) {
+                return Optional.of(command.getFirst() + " exited with " + process.exitValue() + ": "
+                        + Files.readString(output, StandardCharsets.UTF_8).strip());
+            }
+            return Optional.empty();
         } catch (IOException e) {
-            LOG.warn("cannot detach stale FUSE mount {}: {}", mountpoint, e.toString());
-            return false;
+            return Optional.of(e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return Optional.of("interrupted");
+        } finally {
+            if (output != null) {
+                try {
+                    Files.deleteIfExists(output);
+                } catch (IOException ignored) {
+                    // a temporary file left behind costs nothing
+                }
+            }
         }
     }
 }
