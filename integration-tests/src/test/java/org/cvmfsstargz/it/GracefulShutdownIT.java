@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -85,6 +86,61 @@ class GracefulShutdownIT {
                     .isInstanceOfSatisfying(StatusRuntimeException.class,
                             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
             assertThat(socket).doesNotExist();
+        } finally {
+            threads.shutdownNow();
+            channel.shutdownNow();
+            daemon.close();
+        }
+    }
+
+    @Test
+    void aCallStillRunningPastTheGraceIsInterruptedAndEndsBeforeTheStoreCloses() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch ended = new CountDownLatch(1);
+        LayerSource stuck = new LayerSource() {
+            @Override
+            public String name() {
+                return "stuck";
+            }
+
+            @Override
+            public LayerClaim claim(LayerRequest request) throws InterruptedException {
+                entered.countDown();
+                try {
+                    Thread.sleep(Duration.ofMinutes(5)); // far past the grace: only a cancellation ends it
+                    return new LayerClaim.NotMine("held for the test");
+                } finally {
+                    ended.countDown();
+                }
+            }
+        };
+        Path socket = tmp.resolve("s.sock");
+        Daemon daemon = Daemon.start(new DaemonConfig(socket, tmp.resolve("root"), 1, "info", null),
+                new LayerSourceChain(List.of(stuck)));
+        ManagedChannel channel = Grpc.newChannelBuilder("unix://" + socket, InsecureChannelCredentials.create())
+                .build();
+        ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+        try {
+            SnapshotsGrpc.SnapshotsBlockingStub stub = SnapshotsGrpc.newBlockingStub(channel);
+            CompletableFuture<PrepareSnapshotResponse> inFlight = CompletableFuture.supplyAsync(() -> stub.prepare(
+                    PrepareSnapshotRequest.newBuilder().setKey("extract")
+                            .putLabels(RemoteLabels.TARGET, "sha256:stuck").build()), threads);
+            assertThat(entered.await(20, TimeUnit.SECONDS)).as("the Prepare reached the source").isTrue();
+
+            daemon.close();
+
+            // Ordering, not time: when close returns (and with it the store is closed), the call's
+            // thread has already ended, so nothing it does afterwards can reach the closed store.
+            assertThat(ended.getCount()).as("the call ended before the daemon closed its store").isZero();
+            // The client is answered, never left waiting: UNAVAILABLE or CANCELLED if the
+            // cancellation reached its connection first, else the answer of a call that ended on
+            // its interruption (a layer source that was interrupted declines the layer).
+            try {
+                inFlight.get(20, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                assertThat(e.getCause()).isInstanceOfSatisfying(StatusRuntimeException.class,
+                        c -> assertThat(c.getStatus().getCode()).isIn(Status.Code.UNAVAILABLE, Status.Code.CANCELLED));
+            }
         } finally {
             threads.shutdownNow();
             channel.shutdownNow();

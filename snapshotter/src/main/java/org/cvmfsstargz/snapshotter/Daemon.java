@@ -263,7 +263,8 @@ public final class Daemon implements AutoCloseable {
     }
 
     /**
-     * Finishes calls in flight (up to the configured grace), then releases everything. Safe to
+     * Finishes calls in flight (up to the configured grace), cancels those still running, then
+     * releases everything; the store only once no call can reach it any more. Safe to
      * call more than once and from several threads: later calls wait for the first to finish.
      */
     @Override
@@ -274,11 +275,17 @@ public final class Daemon implements AutoCloseable {
         closed = true;
         LOG.info("stopping socket={}", config.socket());
         metrics.ifPresent(MetricsServer::close);
-        server.stop(Duration.ofSeconds(config.shutdownGraceSeconds()));
+        boolean callsEnded = server.stop(Duration.ofSeconds(config.shutdownGraceSeconds()));
         sources.close(); // unmounts remote layers: no FUSE mount outlives the process that serves it
-        snapshotter.close();
-        store.close();
-        lock.close();
+        if (callsEnded) {
+            snapshotter.close();
+            store.close();
+            lock.close();
+        } else {
+            // A call ignored its cancellation: closing the store under it could corrupt what it
+            // writes. The process is exiting; the database's journal makes an unclosed store safe.
+            LOG.warn("calls still running after their cancellation; the metadata store is left open until exit");
+        }
         registry.ifPresent(DaemonRegistry::close);
         LOG.info("stopped");
     }

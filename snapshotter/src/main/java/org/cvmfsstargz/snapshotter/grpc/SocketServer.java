@@ -39,6 +39,8 @@ public final class SocketServer {
     private static final int MAX_MESSAGE_BYTES = 16 << 20;
     /** Far beyond what the warm-up takes even on a loaded node; past it the server cannot serve. */
     private static final Duration WARM_UP_DEADLINE = Duration.ofSeconds(60);
+    /** How long calls cancelled at the end of the grace have to end, once interrupted. */
+    private static final Duration CANCEL_WAIT = Duration.ofSeconds(5);
 
     private final Path socket;
     private final Server server;
@@ -145,19 +147,32 @@ public final class SocketServer {
         return socket;
     }
 
-    /** Stops accepting calls, lets calls in flight finish for up to {@code grace}, then stops. */
-    public void stop(Duration grace) {
+    /**
+     * Stops accepting calls, lets calls in flight finish for up to {@code grace}, then cancels
+     * those still running: their clients are answered UNAVAILABLE and their threads interrupted,
+     * and this waits up to {@link #CANCEL_WAIT} in all for those threads to end. Cancelling the call
+     * alone would leave its thread running on into whatever the owner closes next (the store).
+     *
+     * @return whether every call's thread has ended; if not, the owner must not close what calls use
+     */
+    public boolean stop(Duration grace) {
         server.shutdown();
         try {
-            if (!server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-                server.shutdownNow();
-                server.awaitTermination(5, TimeUnit.SECONDS);
+            if (server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                calls.shutdown();
+                return calls.awaitTermination(CANCEL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
             }
+            long deadline = System.nanoTime() + CANCEL_WAIT.toNanos();
+            server.shutdownNow();
+            calls.shutdownNow(); // interrupts what is still running: blocking calls end early
+            server.awaitTermination(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            return calls.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             server.shutdownNow();
+            calls.shutdownNow();
             Thread.currentThread().interrupt();
+            return false;
         } finally {
-            calls.shutdown();
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             try {
