@@ -54,11 +54,13 @@ public record TocLimits(long maxTocBytes, int maxEntries, int maxPathBytes, int 
 
     /**
      * 256 MiB of TOC (roughly 600,000 entries as the reference writer pretty-prints them), 2 million
-     * entries, 4096-byte paths, 64 MiB chunks (the reference writer's default is 4 MiB), 1 TiB
+     * entries, 4096-byte paths, 16 MiB chunks (the reference writer's default is 4 MiB; a chunk the
+     * disk cache cannot take is held whole in the heap while it is verified, by each of a mount's
+     * FUSE workers, so 64 MiB chunks could take 640 MiB of a 384 MiB heap), 1 TiB
      * files, 1 MiB of extended attributes per entry, 30 seconds to build.
      */
     public static TocLimits defaults() {
-        return new TocLimits(256 * MIB, 2_000_000, 4096, (int) (64 * MIB), 1L << 40, (int) MIB);
+        return new TocLimits(256 * MIB, 2_000_000, 4096, (int) (16 * MIB), 1L << 40, (int) MIB);
     }
 
     private static void requirePositive(long value, String name) {

@@ -2,6 +2,7 @@ package org.cvmfsstargz.stargz.layer;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import org.cvmfsstargz.stargz.format.CorruptLayerException;
 import org.cvmfsstargz.stargz.format.Digest;
@@ -16,16 +17,24 @@ import org.cvmfsstargz.stargz.registry.ByteRange;
  * bytes again), then {@link TocReader}. Two reads at most; {@link RegistryBlobSource#openAtTail}
  * makes the first one size the blob too. {@link #fetchBytes} and {@link #parse} are the two halves,
  * for a caller that fetches ahead of knowing the TOC digest ({@link TocPrefetcher}). Thread-safe:
- * holds only its reader.
+ * holds only its reader and the daemon's {@link TocMemory}.
  */
 public final class TocFetcher {
     /** Read from the end of the blob first: small layers' TOCs fit, and one request is saved. */
     public static final int TAIL_BYTES = 64 << 10;
 
     private final TocReader reader;
+    private final TocMemory memory;
 
+    /** A fetcher whose loads no budget bounds: for tools that read one layer at a time. */
     public TocFetcher(TocReader reader) {
-        this.reader = reader;
+        this(reader, TocMemory.unbounded());
+    }
+
+    /** @param memory bounds the TOC sections this fetcher's loads (and those of every fetcher sharing it) hold */
+    public TocFetcher(TocReader reader, TocMemory memory) {
+        this.reader = Objects.requireNonNull(reader, "reader");
+        this.memory = Objects.requireNonNull(memory, "memory");
     }
 
     /** As {@link #fetch(BlobSource, Optional, FetchListener)}, telling nobody what was fetched. */
@@ -47,12 +56,16 @@ public final class TocFetcher {
         int tailLength = (int) Math.min(blob.size(), TAIL_BYTES);
         byte[] tail = tailLength == 0 ? new byte[0]
                 : readExactly(blob, new ByteRange(blob.size() - tailLength, tailLength), listener);
-        return parse(fetchBytes(new OpenedBlob(blob, tail), listener), tocDigest);
+        try (TocBytes bytes = fetchBytes(new OpenedBlob(blob, tail), listener)) {
+            return parse(bytes, tocDigest);
+        }
     }
 
     /**
      * The footer and TOC section of {@code opened}: from its tail, plus one read of the section's
-     * bytes before the tail when the section starts earlier. Nothing is verified yet.
+     * bytes before the tail when the section starts earlier. Nothing is verified yet. The section
+     * holds its share of the {@link TocMemory} budget (waiting for it first) until the caller
+     * closes the result.
      *
      * @param listener told of the read of the blob, if one is needed, as {@link FetchPurpose#TOC}
      * @throws CorruptLayerException if the blob is not (e)stargz, its footer is refused, or its TOC
@@ -87,16 +100,22 @@ public final class TocFetcher {
                     + sectionLength + " bytes in " + blob.describe() + " is larger than " + maxSectionBytes
                     + " bytes, the most fetched ahead at once");
         }
-        long tailStart = size - tail.length;
-        byte[] section = new byte[(int) sectionLength];
-        int before = (int) Math.max(0, tailStart - footer.tocOffset()); // section bytes in front of the tail
-        if (before > 0) {
-            byte[] head = readExactly(blob, new ByteRange(footer.tocOffset(), before), listener);
-            System.arraycopy(head, 0, section, 0, before);
+        TocMemory.Permit room = memory.acquire(sectionLength, blob.describe());
+        try {
+            long tailStart = size - tail.length;
+            byte[] section = new byte[(int) sectionLength];
+            int before = (int) Math.max(0, tailStart - footer.tocOffset()); // section bytes in front of the tail
+            if (before > 0) {
+                byte[] head = readExactly(blob, new ByteRange(footer.tocOffset(), before), listener);
+                System.arraycopy(head, 0, section, 0, before);
+            }
+            int fromTail = (int) (footer.tocOffset() + before - tailStart);
+            System.arraycopy(tail, fromTail, section, before, section.length - before);
+            return new TocBytes(blob, footer, section, room);
+        } catch (IOException | RuntimeException e) {
+            room.close();
+            throw e;
         }
-        int fromTail = (int) (footer.tocOffset() + before - tailStart);
-        System.arraycopy(tail, fromTail, section, before, section.length - before);
-        return new TocBytes(blob, footer, section);
     }
 
     /**

@@ -189,8 +189,9 @@ public final class TocPrefetcher implements AutoCloseable {
                 return prefetched.get();
             }
         }
-        TocBytes bytes = loader.load();
-        return new LayerIndex(bytes.blob(), tocs.parse(bytes, tocDigest), false);
+        try (TocBytes bytes = loader.load()) {
+            return new LayerIndex(bytes.blob(), tocs.parse(bytes, tocDigest), false);
+        }
     }
 
     /**
@@ -230,15 +231,16 @@ public final class TocPrefetcher implements AutoCloseable {
         }
         entry.runner = Thread.currentThread();
         try {
-            TocBytes bytes = entry.layer.loader().load();
-            Toc toc;
-            parsing.acquire();
-            try {
-                toc = tocs.parse(bytes, Optional.empty());
-            } finally {
-                parsing.release();
+            LayerIndex index;
+            try (TocBytes bytes = entry.layer.loader().load()) {
+                parsing.acquire();
+                try {
+                    index = new LayerIndex(bytes.blob(), tocs.parse(bytes, Optional.empty()), true);
+                } finally {
+                    parsing.release();
+                }
             }
-            hold(entry, new LayerIndex(bytes.blob(), toc, true));
+            hold(entry, index);
         } catch (IOException | CorruptLayerException | RuntimeException | InterruptedException e) {
             LOG.debug("TOC prefetch failed layer={} error=\"{}\"", entry.layer.key(), e.getMessage());
             synchronized (this) {

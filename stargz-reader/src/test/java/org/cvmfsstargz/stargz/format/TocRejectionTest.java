@@ -185,6 +185,17 @@ class TocRejectionTest {
     }
 
     @Test
+    void aChunkOfMoreThan16MiBIsRefusedByDefaultSinceEachReadMayHoldOneWhole() throws Exception {
+        TestBlob.Built large = TestBlob.withToc(toc("{'name':'f','type':'reg','size':" + ((16 << 20) + 1)
+                + ",'offset':50,'chunkSize':" + ((16 << 20) + 1) + "}", ""));
+        TestBlob.Built largest = TestBlob.withToc(toc("{'name':'f','type':'reg','size':" + (16 << 20)
+                + ",'offset':50,'chunkSize':" + (16 << 20) + "}", ""));
+
+        assertRejected(large, TocLimits.defaults(), Reason.ABSURD_SIZE);
+        assertThat(largest.read(TocLimits.defaults(), Optional.empty()).lookup("f")).isPresent();
+    }
+
+    @Test
     void aTocThatTakesLongerThanItsBuildTimeToIndexIsRefusedAsTooSlow() throws Exception {
         TestBlob.Built built = TestBlob.withToc(HardLinkChainTest.chain(5_000, false));
         TocLimits limits = TocLimits.defaults().withMaxBuildTime(java.time.Duration.ofNanos(1));

@@ -3,9 +3,12 @@ package org.cvmfsstargz.stargz.layer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.cvmfsstargz.stargz.format.CorruptLayerException;
 import org.cvmfsstargz.stargz.format.TestBlob;
 import org.cvmfsstargz.stargz.format.Toc;
@@ -53,6 +56,35 @@ class TocFetcherTest {
         assertThat(bytes.section()).isEqualTo(built.tocSection());
         assertThat(fetcher.parse(bytes, Optional.of(built.tocDigest())).lookup("usr/share/doc/pkg59/file-2999.txt"))
                 .isPresent();
+    }
+
+    @Test
+    void twoTocLoadsLargerThanHalfTheBudgetRunOneAfterTheOther() throws Exception {
+        TestBlob.Built built = LARGE;
+        long section = built.tocSection().length;
+        TocMemory memory = new TocMemory(section * 3 / 2, Duration.ofMinutes(1));
+        TocFetcher bounded = new TocFetcher(new TocReader(TocLimits.defaults()), memory);
+        MemoryBlob blob = new MemoryBlob(built.blob());
+
+        TocBytes first = bounded.fetchBytes(openedAtTail(blob, built.blob()), FetchListener.NONE);
+        CompletableFuture<TocBytes> second = CompletableFuture.supplyAsync(() -> {
+            try {
+                return bounded.fetchBytes(openedAtTail(blob, built.blob()), FetchListener.NONE);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(100);
+        assertThat(second).as("the second load waits while the first holds its section").isNotDone();
+
+        first.close();
+        try (TocBytes bytes = second.get(10, TimeUnit.SECONDS)) {
+            assertThat(bytes.section()).isEqualTo(built.tocSection());
+        }
+        assertThat(bounded.fetch(blob, Optional.of(built.tocDigest())).lookup("usr/share/doc/pkg59/file-2999.txt"))
+                .isPresent();
+        assertThat(memory.availableBytes()).as("a fetch gives its room back once parsed")
+                .isGreaterThanOrEqualTo(section);
     }
 
     @Test
