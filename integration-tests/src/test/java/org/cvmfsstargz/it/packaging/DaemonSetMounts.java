@@ -93,6 +93,19 @@ final class DaemonSetMounts {
         return options;
     }
 
+    /**
+     * {@code ctr run} options joining the host's namespaces the DaemonSet's pod shares with the
+     * node besides its network: with {@code hostPID}, the host's PID namespace, so that the
+     * container's {@code /proc/1} is the host's init, as the kubelet's pod sees it. The namespace
+     * is named through this process's link, which is the host's one: PID 1's own links may be
+     * closed to the test (a sandbox's init may refuse them even to root).
+     */
+    static List<String> hostNamespaceOptions(Path daemonset) throws IOException, InterruptedException {
+        JsonNode pod = yaml(daemonset).path("spec").path("template").path("spec");
+        return pod.path("hostPID").asBoolean(false)
+                ? List.of("--with-ns", "pid:/proc/" + ProcessHandle.current().pid() + "/ns/pid") : List.of();
+    }
+
     /** {@code path} (absolute, as the DaemonSet names it) under {@code hostRoot}. */
     static Path moved(Path hostRoot, String path) {
         return hostRoot.resolve(path.substring(1));

@@ -3,11 +3,15 @@ package org.cvmfsstargz.it.packaging;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.cvmfsstargz.it.support.ContainerdProcess.SNAPSHOTTER;
 
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +26,8 @@ import org.cvmfsstargz.it.support.OciImageBuilder.Image;
 import org.cvmfsstargz.it.support.OciImageBuilder.Layer;
 import org.cvmfsstargz.it.support.RegistryProcess;
 import org.cvmfsstargz.it.support.TestNode;
+import org.cvmfsstargz.proto.snapshots.v1.CleanupRequest;
+import org.cvmfsstargz.proto.snapshots.v1.SnapshotsGrpc;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -78,8 +84,10 @@ class PackagedDaemonIT {
         Path socket = Path.of(value(config, "socket"));
         Path root = Path.of(value(config, "root"));
         Path cvmfs = Path.of(value(config, "mountpoint"));
-        List<String> mounts = DaemonSetMounts.ctrOptions(
-                DaemonSetMounts.read(packaging.resolve("kubernetes/daemonset.yaml")), shared, configDir);
+        Path daemonset = packaging.resolve("kubernetes/daemonset.yaml");
+        List<String> mounts = new ArrayList<>(DaemonSetMounts.ctrOptions(DaemonSetMounts.read(daemonset), shared,
+                configDir));
+        mounts.addAll(DaemonSetMounts.hostNamespaceOptions(daemonset));
 
         registry = RegistryProcess.start(tmp.resolve("registry"));
         proxy = CountingProxy.start(registry.hostPort());
@@ -100,6 +108,7 @@ class PackagedDaemonIT {
         assertThat(process.mappedFiles()).as("the daemon hashed the eStargz chunks with the image's libcrypto")
                 .anyMatch(path -> path.endsWith("/libcrypto.so.3"));
         runsAnImageFromCvmfs(cvmfs.resolve(REPOSITORY));
+        keepsADirectoryOnlyAnOverlayInTheHostsNamespaceUses(root, socket);
         System.out.printf("packaged daemon after the pulls: VmRSS %d KiB, VmHWM %d KiB%n", process.statusKib("VmRSS"),
                 process.statusKib("VmHWM"));
 
@@ -197,6 +206,41 @@ class PackagedDaemonIT {
             throw new IllegalStateException("packaging/config.toml should contain `" + target + "` once:\n" + text);
         }
         return text.replace(target, replacement);
+    }
+
+    /**
+     * The daemon's "never delete what a mount uses" check sees the host's mounts: an orphan
+     * snapshot directory (one no snapshot owns, as a removed snapshot's) that an overlay mounted
+     * in the host's namespace, and not in the pod's, uses as a layer survives a Cleanup, and goes
+     * at the next one once that overlay is unmounted. containerd's overlays of running
+     * containers are such mounts.
+     */
+    private void keepsADirectoryOnlyAnOverlayInTheHostsNamespaceUses(Path root, Path socket) throws Exception {
+        Path orphan = Files.createDirectories(root.resolve("snapshots/999999/fs"));
+        Files.writeString(orphan.resolve("in-use"), "a running container's layer\n");
+        Path overlay = Files.createDirectories(tmp.resolve("host-overlay/merged")); // outside every pod volume
+        Path upper = Files.createDirectories(tmp.resolve("host-overlay/upper"));
+        Path work = Files.createDirectories(tmp.resolve("host-overlay/work"));
+        run("mount", "-t", "overlay", "overlay", "-o", "lowerdir=" + orphan + ",upperdir=" + upper + ",workdir=" + work,
+                overlay.toString());
+        ManagedChannel channel = Grpc.newChannelBuilder("unix://" + socket, InsecureChannelCredentials.create()).build();
+        try {
+            SnapshotsGrpc.SnapshotsBlockingStub snapshots = SnapshotsGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(60, TimeUnit.SECONDS);
+            CleanupRequest cleanup = CleanupRequest.newBuilder().setSnapshotter(SNAPSHOTTER).build();
+            try {
+                snapshots.cleanup(cleanup);
+                assertThat(orphan.resolve("in-use")).as("a directory the host's overlay uses, after Cleanup")
+                        .hasContent("a running container's layer\n");
+            } finally {
+                run("umount", overlay.toString());
+            }
+            snapshots.withDeadlineAfter(60, TimeUnit.SECONDS).cleanup(cleanup);
+            assertThat(orphan.getParent()).as("the same directory once nothing uses it, after Cleanup")
+                    .doesNotExist();
+        } finally {
+            channel.shutdownNow();
+        }
     }
 
     private static String value(String config, String key) {
