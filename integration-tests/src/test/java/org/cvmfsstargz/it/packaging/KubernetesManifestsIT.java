@@ -50,7 +50,8 @@ class KubernetesManifestsIT {
 
     @Test
     void aPodWithoutTheHostsProcessesIsReportedSinceTheDaemonWouldNotSeeContainerdsMounts() throws Exception {
-        Check check = checkBroken("kubernetes/daemonset.yaml", yaml -> yaml.replace("hostPID: true", "hostPID: false"));
+        Check check = checkBroken("kubernetes/daemonset.yaml",
+                yaml -> yaml.replace("hostPID: true", "hostPID: false"));
 
         assertThat(check.exitCode()).isOne();
         assertThat(check.output()).contains("hostPID must be true");

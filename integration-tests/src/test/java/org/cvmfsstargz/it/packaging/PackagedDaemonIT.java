@@ -21,6 +21,7 @@ import org.cvmfsstargz.it.estargz.EstargzImage;
 import org.cvmfsstargz.it.estargz.EstargzImages;
 import org.cvmfsstargz.it.support.ContainerdProcess;
 import org.cvmfsstargz.it.support.CountingProxy;
+import org.cvmfsstargz.it.support.MetricsEndpoint;
 import org.cvmfsstargz.it.support.OciImageBuilder;
 import org.cvmfsstargz.it.support.OciImageBuilder.Image;
 import org.cvmfsstargz.it.support.OciImageBuilder.Layer;
@@ -57,6 +58,7 @@ class PackagedDaemonIT {
     Path tmp;
 
     private Path shared;
+    private int metricsPort;
     private RegistryProcess registry;
     private CountingProxy proxy;
     private PackagedDaemon daemon;
@@ -77,7 +79,7 @@ class PackagedDaemonIT {
         Path archive = PackagedDaemon.buildImage(tmp.resolve("image"), IMAGE);
         shared = makeSharedMountPoint(tmp.resolve("s"));
         Path packaging = PackagedDaemon.tree().resolve("packaging");
-        int metricsPort = freeLoopbackPort();
+        metricsPort = freeLoopbackPort();
         Path configDir = Files.createDirectories(tmp.resolve("configmap"));
         String config = testConfig(Files.readString(packaging.resolve("config.toml")), shared, metricsPort);
         Files.writeString(configDir.resolve("config.toml"), config);
@@ -183,7 +185,9 @@ class PackagedDaemonIT {
                     String.join("\n", proxy.requests())).isZero();
         }
         assertThat(node.runAndRemove(image.name(), "cvmfs", "/bin/cat", "/etc/cvmfs.txt")).isEqualTo(FROM_CVMFS);
-        assertThat(daemon.logText()).contains("layer decision target=" + image.chainIds().getLast() + " source=cvmfs");
+        assertThat(MetricsEndpoint.value(metricsPort,
+                "cvmfs_stargz_layer_decisions_total{reason=\"provided\",source=\"cvmfs\"}"))
+                .as("layers the daemon provided from CVMFS").isEqualTo(image.layerDigests().size());
     }
 
     /**

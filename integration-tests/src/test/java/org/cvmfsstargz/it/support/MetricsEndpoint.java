@@ -48,7 +48,7 @@ public final class MetricsEndpoint {
         }
     }
 
-    /** The value of one series, e.g. {@code cvmfs_stargz_cvmfs_repository_unavailable_total{repository="x"}}; 0 if absent. */
+    /** The value of one series ({@code name{labels}}, labels in name order); 0 if absent. */
     public static double value(int port, String series) throws IOException, InterruptedException {
         return scrape(port).getOrDefault(series, 0.0);
     }
