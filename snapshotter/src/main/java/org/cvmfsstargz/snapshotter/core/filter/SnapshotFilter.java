@@ -39,9 +39,10 @@ import org.cvmfsstargz.snapshotter.core.filter.FilterScanner.Type;
  *
  * <p>Where this departs from containerd, it is stricter at parse time. A regular expression is a
  * Java {@link Pattern}, not RE2, and one that does not compile is an InvalidArgument (containerd
- * logs it and matches nothing). A search that backtracks past a bound of steps (as {@code (a+)+$}
- * does on a long label) is an InvalidArgument too, where RE2 is linear-time. Quoted escapes such as {@code \xff} that do not form UTF-8 are
- * rejected too (Go accepts a byte string that no label can equal).
+ * logs it and matches nothing). A search that backtracks past a bound of steps (as
+ * {@code (.*a){12}b} does on a long label) is an InvalidArgument too, where RE2 is linear-time.
+ * Quoted escapes such as {@code \xff} that do not form UTF-8 are rejected too (Go accepts a byte
+ * string that no label can equal).
  *
  * <p>Immutable and thread-safe; holds no resources, so there is nothing to close.
  */

@@ -2,8 +2,9 @@ package org.cvmfsstargz.snapshotter.core.filter;
 
 /**
  * A field's text as a regular expression search reads it, one step per character read, within a
- * bound. {@link java.util.regex.Pattern} backtracks: {@code (a+)+$} on a 4 KiB label would take
- * more steps than the universe has seconds, and any client that may List could send it. Every
+ * bound. {@link java.util.regex.Pattern} backtracks: it memoizes some patterns ({@code (a+)+$}),
+ * but {@code (.*a){12}b} on a 4 KiB label would take about n^12 steps, and any client that may
+ * List could send it. Every
  * step of the engine reads a character through {@link #charAt}, so counting those bounds the
  * search. Not thread-safe: one per search.
  */
