@@ -4,15 +4,22 @@ import java.util.Objects;
 import org.cvmfsstargz.stargz.format.Toc;
 
 /**
- * A layer ready to mount: its blob and its verified index. Immutable.
+ * A layer ready to mount: its footer and TOC section as fetched (with the blob they come from) and
+ * the verified index read from them. The section is kept so that the caller can store it for a
+ * restart ({@link StoredTocs}). Immutable.
  *
- * @param blob the blob its chunks are read from
+ * @param bytes the footer and TOC section, and the blob its chunks are read from
  * @param toc its index
  * @param prefetched whether the index was fetched ahead of the layer's Prepare ({@link TocPrefetcher})
  */
-public record LayerIndex(BlobSource blob, Toc toc, boolean prefetched) {
+public record LayerIndex(TocBytes bytes, Toc toc, boolean prefetched) {
     public LayerIndex {
-        Objects.requireNonNull(blob, "blob");
+        Objects.requireNonNull(bytes, "bytes");
         Objects.requireNonNull(toc, "toc");
+    }
+
+    /** The blob its chunks are read from. */
+    public BlobSource blob() {
+        return bytes.blob();
     }
 }

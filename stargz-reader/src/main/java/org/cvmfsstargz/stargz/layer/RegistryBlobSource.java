@@ -40,6 +40,22 @@ public final class RegistryBlobSource implements BlobSource {
     }
 
     /**
+     * The blob {@code digest} of {@code repository}, whose size is already known (kept with its
+     * TOC, {@link StoredTocs}): made without a request, so that a layer is mounted again while its
+     * registry is unreachable; its reads fail until the registry answers.
+     */
+    public static RegistryBlobSource ofKnownSize(RegistryClient client, ImageReference repository, Digest digest,
+            long size) {
+        Objects.requireNonNull(client, "client");
+        Objects.requireNonNull(repository, "repository");
+        Objects.requireNonNull(digest, "digest");
+        if (size < 0) {
+            throw new IllegalArgumentException("negative blob size " + size);
+        }
+        return new RegistryBlobSource(client, repository, digest, size);
+    }
+
+    /**
      * The blob {@code digest} of {@code repository}, opened by reading its last {@code tailLength}
      * bytes, which also tell its size: one suffix-range GET where the registry answers those,
      * else a HEAD and a ranged GET ({@link RegistryClient#readTail}). The read is told to

@@ -36,9 +36,9 @@ import org.slf4j.LoggerFactory;
  * unverified is ever returned, and a failed prefetch only costs its requests.
  *
  * <p>Memory is bounded: parsed TOCs held unclaimed take at most {@link Options#maxBytes()} (by
- * {@link Toc#retainedBytes()}; one that would pass it is dropped and none is started while the
- * budget is full), and each is dropped {@link Options#expiry()} after it is ready if nobody took
- * it. In flight, at most {@code parallelism} TOC sections are held as bytes, and one is parsed
+ * {@link Toc#retainedBytes()} plus the compressed section kept with each; one that would pass it
+ * is dropped and none is started while the budget is full), and each is dropped
+ * {@link Options#expiry()} after it is ready if nobody took it. In flight, at most {@code parallelism} TOC sections are held as bytes, and one is parsed
  * at a time, in the order they arrive.
  *
  * <p>Thread-safe. Its owner closes it, which stops the fetches in flight and drops what is held.
@@ -190,7 +190,7 @@ public final class TocPrefetcher implements AutoCloseable {
             }
         }
         try (TocBytes bytes = loader.load()) {
-            return new LayerIndex(bytes.blob(), tocs.parse(bytes, tocDigest), false);
+            return new LayerIndex(bytes, tocs.parse(bytes, tocDigest), false);
         }
     }
 
@@ -235,7 +235,7 @@ public final class TocPrefetcher implements AutoCloseable {
             try (TocBytes bytes = entry.layer.loader().load()) {
                 parsing.acquire();
                 try {
-                    index = new LayerIndex(bytes.blob(), tocs.parse(bytes, Optional.empty()), true);
+                    index = new LayerIndex(bytes, tocs.parse(bytes, Optional.empty()), true);
                 } finally {
                     parsing.release();
                 }
@@ -260,7 +260,7 @@ public final class TocPrefetcher implements AutoCloseable {
     private void hold(Entry entry, LayerIndex index) {
         synchronized (this) {
             if (entries.get(entry.layer.key()) == entry) { // not taken meanwhile
-                long bytes = index.toc().retainedBytes();
+                long bytes = index.toc().retainedBytes() + index.bytes().section().length; // the section is kept too
                 if (heldBytes + bytes > options.maxBytes()) {
                     entries.remove(entry.layer.key());
                     listener.outcome(Outcome.OVER_BUDGET);
@@ -300,7 +300,7 @@ public final class TocPrefetcher implements AutoCloseable {
         return (int) entries.values().stream().filter(e -> e.bytes > 0).count();
     }
 
-    /** The heap the held TOCs take, as {@link Toc#retainedBytes()} estimates it. */
+    /** The heap the held TOCs take: {@link Toc#retainedBytes()} and their sections. */
     public synchronized long heldBytes() {
         return heldBytes;
     }

@@ -194,7 +194,7 @@ class TocPrefetcherTest {
 
     @Test
     void tocsBeyondTheBudgetAreDroppedAndNoneIsStartedWhileItIsFull() throws Exception {
-        long oneToc = B.read().retainedBytes();
+        long oneToc = B.read().retainedBytes() + B.tocSection().length;
         start(1, oneToc);
         CountingLoader b = new CountingLoader(B, false);
         CountingLoader c = new CountingLoader(C, false);
