@@ -47,11 +47,13 @@ import org.cvmfsstargz.snapshotter.source.estargz.EstargzLayerSource;
 import org.cvmfsstargz.snapshotter.source.estargz.EstargzWarmUp;
 import org.cvmfsstargz.stargz.cache.ChunkCache;
 import org.cvmfsstargz.stargz.cache.DiskChunkCache;
+import org.cvmfsstargz.stargz.cache.DiskTocStore;
 import org.cvmfsstargz.stargz.cache.MemoryChunkCache;
 import org.cvmfsstargz.stargz.cache.TieredChunkCache;
 import org.cvmfsstargz.stargz.fuse.FuseOperationListener;
 import org.cvmfsstargz.stargz.layer.BackgroundFetch;
 import org.cvmfsstargz.stargz.layer.FetchListener;
+import org.cvmfsstargz.stargz.layer.StoredTocs;
 import org.cvmfsstargz.stargz.layer.TocFetcher;
 import org.cvmfsstargz.stargz.layer.TocPrefetcher;
 import org.cvmfsstargz.stargz.registry.RegistryClient;
@@ -194,13 +196,21 @@ public final class Daemon implements AutoCloseable {
             throw new UncheckedIOException("cannot open the chunk cache " + cacheDir + ": " + e.getMessage(), e);
         }
         TocFetcher tocs = SourceSettings.tocFetcher(estargz);
+        StoredTocs stored;
+        try {
+            // Kept whether or not chunks are cached: a restart needs them to mount layers without the registry.
+            stored = new StoredTocs(DiskTocStore.open(cacheDir), tocs);
+        } catch (IOException e) {
+            cache.close();
+            throw new UncheckedIOException("cannot open the TOC store in " + cacheDir + ": " + e.getMessage(), e);
+        }
         TocPrefetcher prefetcher = new TocPrefetcher(tocs, new TocPrefetcher.Options(TOC_PREFETCH_PARALLELISM,
                 estargz.tocPrefetchMaxBytes(), TOC_PREFETCH_EXPIRY), Clock.systemUTC(), metrics.<TocPrefetcher.Listener>map(
                 m -> new TocPrefetchMetrics(m.registry())).orElse(TocPrefetcher.Listener.NONE));
         EstargzLayerSource.Settings settings = new EstargzLayerSource.Settings(new RegistryClient(options), cache,
                 tocs, prefetcher, estargz.requireTocDigest(), Math.toIntExact(estargz.readAheadBytes()),
                 new BackgroundFetch.Options(estargz.prefetch(),
-                estargz.backgroundFetch(), 4 << 20, Duration.ofMillis(200)), Duration.ofSeconds(60));
+                estargz.backgroundFetch(), 4 << 20, Duration.ofMillis(200)), Duration.ofSeconds(60), stored);
         LOG.info("layer source estargz cache_dir={} cache_max_bytes={} prefetch={} background_fetch={}"
                 + " toc_prefetch_max_bytes={} read_ahead_bytes={}", cacheDir, estargz.cacheMaxBytes(),
                 estargz.prefetch(), estargz.backgroundFetch(), estargz.tocPrefetchMaxBytes(), estargz.readAheadBytes());

@@ -9,11 +9,13 @@ import java.time.Clock;
 import java.time.Duration;
 import org.cvmfsstargz.snapshotter.source.estargz.EstargzLayerSource;
 import org.cvmfsstargz.stargz.cache.ChunkCache;
+import org.cvmfsstargz.stargz.cache.DiskTocStore;
 import org.cvmfsstargz.stargz.format.TocLimits;
 import org.cvmfsstargz.stargz.format.TocReader;
 import org.cvmfsstargz.stargz.fuse.FuseOperationListener;
 import org.cvmfsstargz.stargz.layer.BackgroundFetch;
 import org.cvmfsstargz.stargz.layer.FetchListener;
+import org.cvmfsstargz.stargz.layer.StoredTocs;
 import org.cvmfsstargz.stargz.layer.TocFetcher;
 import org.cvmfsstargz.stargz.layer.TocPrefetcher;
 import org.cvmfsstargz.stargz.registry.RegistryClient;
@@ -26,14 +28,15 @@ class EstargzMountMetricsTest {
     Path tmp;
 
     @Test
-    void aSourceWithoutLayersShowsNoneMounted() {
+    void aSourceWithoutLayersShowsNoneMounted() throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         TocFetcher tocs = new TocFetcher(new TocReader(TocLimits.defaults()));
         try (EstargzLayerSource source = new EstargzLayerSource(new EstargzLayerSource.Settings(
                 new RegistryClient(RegistryOptions.defaults()), ChunkCache.none(), tocs, new TocPrefetcher(tocs,
                 new TocPrefetcher.Options(1, 0, Duration.ofMinutes(1)), Clock.systemUTC(), TocPrefetcher.Listener.NONE),
                 true, 0,
-                new BackgroundFetch.Options(false, false, 1 << 20, Duration.ofMillis(200)), Duration.ofSeconds(1)),
+                new BackgroundFetch.Options(false, false, 1 << 20, Duration.ofMillis(200)), Duration.ofSeconds(1),
+                new StoredTocs(DiskTocStore.open(tmp.resolve("cache")), tocs)),
                 tmp, FetchListener.NONE, FuseOperationListener.NONE)) {
             new EstargzMountMetrics(source).bindTo(registry);
             assertThat(registry.get(EstargzMountMetrics.NAME).gauge().value()).isZero();

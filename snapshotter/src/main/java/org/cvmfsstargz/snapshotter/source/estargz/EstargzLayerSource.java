@@ -32,6 +32,7 @@ import org.cvmfsstargz.stargz.layer.LayerIndex;
 import org.cvmfsstargz.stargz.layer.LayerReader;
 import org.cvmfsstargz.stargz.layer.OpenedBlob;
 import org.cvmfsstargz.stargz.layer.RegistryBlobSource;
+import org.cvmfsstargz.stargz.layer.StoredTocs;
 import org.cvmfsstargz.stargz.layer.TocFetcher;
 import org.cvmfsstargz.stargz.layer.TocPrefetcher;
 import org.cvmfsstargz.stargz.registry.RegistryClient;
@@ -47,9 +48,10 @@ import org.slf4j.LoggerFactory;
  * pulls the layer.
  *
  * <p>The mounts live in this process: at start the source detaches mounts a dead daemon left,
- * and {@link #restore} mounts the layers of existing snapshots again from their stored labels,
- * in the background; {@link #healthy} waits for that. Thread-safe. The daemon closes it, which
- * unmounts every layer.
+ * and {@link #restore} mounts the layers of existing snapshots again from their stored labels and
+ * their TOCs kept on disk ({@link StoredTocs}, so without the registry), in the background,
+ * retrying a layer that fails ({@link LayerRestorer}); {@link #healthy} waits for that. Thread-safe.
+ * The daemon closes it, which unmounts every layer.
  */
 public final class EstargzLayerSource implements LayerSource {
     public static final String NAME = "estargz";
@@ -79,9 +81,11 @@ public final class EstargzLayerSource implements LayerSource {
      *     ({@link LayerReader.Options#readAheadBytes()})
      * @param fetch prefetch and background fetch settings
      * @param restoreWait how long a Mounts waits for a layer being restored after a restart
+     * @param stored keeps each mounted layer's verified TOC on disk, for restores
      */
     public record Settings(RegistryClient registry, ChunkCache cache, TocFetcher tocs, TocPrefetcher prefetcher,
-            boolean requireTocDigest, int readAheadBytes, BackgroundFetch.Options fetch, Duration restoreWait) {
+            boolean requireTocDigest, int readAheadBytes, BackgroundFetch.Options fetch, Duration restoreWait,
+            StoredTocs stored) {
         public Settings {
             if (readAheadBytes < 0) {
                 throw new IllegalArgumentException("readAheadBytes " + readAheadBytes);
@@ -92,6 +96,7 @@ public final class EstargzLayerSource implements LayerSource {
             Objects.requireNonNull(prefetcher, "prefetcher");
             Objects.requireNonNull(fetch, "fetch");
             Objects.requireNonNull(restoreWait, "restoreWait");
+            Objects.requireNonNull(stored, "stored");
         }
     }
 
@@ -103,6 +108,8 @@ public final class EstargzLayerSource implements LayerSource {
     private final FetchMemory fetchMemory = new FetchMemory(FETCH_MEMORY_BYTES);
     /** By snapshot directory: the layer mounted there, or being mounted (restore). */
     private final Map<Path, CompletableFuture<MountedLayer>> layers = new ConcurrentHashMap<>();
+    private final LayerRestorer<MountedLayer> restorer;
+    private final StoredTocUsers tocUsers;
 
     /**
      * @param snapshotsDir where snapshot directories are; stale mounts under it are detached at {@link #restore}
@@ -113,6 +120,9 @@ public final class EstargzLayerSource implements LayerSource {
         this.snapshotsDir = Objects.requireNonNull(snapshotsDir, "snapshotsDir");
         this.fetchListener = Objects.requireNonNull(fetchListener, "fetchListener");
         this.fuseListener = Objects.requireNonNull(fuseListener, "fuseListener");
+        this.restorer = new LayerRestorer<>(layers, this::restoreMount, LayerRestorer.Backoff.DEFAULT,
+                LayerRestorer.Scheduler.DELAYED);
+        this.tocUsers = new StoredTocUsers(settings.stored());
     }
 
     @Override
@@ -132,11 +142,16 @@ public final class EstargzLayerSource implements LayerSource {
         if (coordinates.tocDigest().isEmpty() && settings.requireTocDigest()) {
             return noTocDigest();
         }
+        tocUsers.use(request.snapshotDir(), coordinates.layer());
         try {
             MountedLayer layer = mount(coordinates, request.contentDir(), true);
             layers.put(request.snapshotDir(), CompletableFuture.completedFuture(layer));
             return new LayerClaim.Remote(NAME, Map.of());
-        } catch (CorruptLayerException | IOException e) {
+        } catch (CorruptLayerException | IOException | RuntimeException e) {
+            tocUsers.release(request.snapshotDir());
+            if (e instanceof RuntimeException runtime) {
+                throw runtime;
+            }
             return declined(coordinates.toString(), e);
         }
     }
@@ -167,35 +182,28 @@ public final class EstargzLayerSource implements LayerSource {
         return new LayerClaim.NotMine("no " + TOC_DIGEST + " label: not an eStargz layer", DeclineReason.NOT_ESTARGZ);
     }
 
-    /** Detaches the mounts a dead daemon left (none of them can work), then mounts each layer again in the background. */
+    /**
+     * Detaches the mounts a dead daemon left (none of them can work), deletes the stored TOCs no
+     * snapshot uses, then mounts each layer again in the background, retrying those that fail.
+     */
     @Override
     public void restore(List<RemoteSnapshot> snapshots) {
         StaleMounts.detachUnder(MountTable.ofThisProcess(), snapshotsDir, FUSE_TYPE);
-        snapshots.forEach(this::restore);
+        for (RemoteSnapshot snapshot : snapshots) {
+            if (LayerCoordinates.parse(snapshot.labels()) instanceof LayerCoordinates.Parsed.Found found) {
+                tocUsers.use(snapshot.snapshotDir(), found.coordinates().layer());
+            }
+        }
+        tocUsers.deleteUnused();
+        snapshots.forEach(restorer::start);
     }
 
-    private void restore(RemoteSnapshot snapshot) {
-        CompletableFuture<MountedLayer> restoring = new CompletableFuture<>();
-        layers.put(snapshot.snapshotDir(), restoring);
-        Thread.ofVirtual().name("restore-" + snapshot.snapshotDir().getFileName()).start(() -> {
-            long started = System.nanoTime();
-            try {
-                if (!(LayerCoordinates.parse(snapshot.labels()) instanceof LayerCoordinates.Parsed.Found found)) {
-                    throw new IOException("its labels do not name an eStargz layer");
-                }
-                MountedLayer layer = mount(found.coordinates(), snapshot.contentDir(), false);
-                if (!restoring.complete(layer)) { // released or closed meanwhile
-                    layer.close();
-                    return;
-                }
-                LOG.info("restored eStargz layer name={} layer={} ms={}", snapshot.name(), found.coordinates(),
-                        (System.nanoTime() - started) / 1_000_000);
-            } catch (Exception e) {
-                LOG.warn("cannot restore eStargz layer name={} error=\"{}\"; containers on it cannot start until"
-                        + " the image is removed and pulled again", snapshot.name(), e.getMessage());
-                restoring.completeExceptionally(e);
-            }
-        });
+    /** One attempt to mount a restored snapshot's layer, from its stored TOC if it has one. */
+    private MountedLayer restoreMount(RemoteSnapshot snapshot) throws IOException, CorruptLayerException {
+        if (!(LayerCoordinates.parse(snapshot.labels()) instanceof LayerCoordinates.Parsed.Found found)) {
+            throw new IOException("its labels do not name an eStargz layer");
+        }
+        return mount(found.coordinates(), snapshot.contentDir(), false);
     }
 
     /** How many layers are mounted now, restored ones included and ones still being restored not; for metrics. */
@@ -209,9 +217,10 @@ public final class EstargzLayerSource implements LayerSource {
         return mounted;
     }
 
+    /** Whether the layer is mounted and answers; a restore that failed is tried again first (not more than once a second). */
     @Override
     public boolean healthy(RemoteSnapshot snapshot) {
-        CompletableFuture<MountedLayer> layer = layers.get(snapshot.snapshotDir());
+        CompletableFuture<MountedLayer> layer = restorer.current(snapshot).orElse(null);
         if (layer == null) {
             return false;
         }
@@ -228,9 +237,11 @@ public final class EstargzLayerSource implements LayerSource {
     @Override
     public void release(RemoteSnapshot snapshot) {
         CompletableFuture<MountedLayer> layer = layers.remove(snapshot.snapshotDir());
+        restorer.forget(snapshot.snapshotDir());
         if (layer != null) {
             layer.thenAccept(MountedLayer::close).exceptionally(e -> null).join();
         }
+        tocUsers.release(snapshot.snapshotDir());
     }
 
     /**
@@ -280,10 +291,13 @@ public final class EstargzLayerSource implements LayerSource {
                 prefetchFollowing(coordinates);
             }
         };
-        LayerIndex index = settings.prefetcher().take(coordinates.toString(), loader(coordinates, afterOpen, Long.MAX_VALUE),
-                coordinates.tocDigest());
+        LayerIndex index = tocUsers.tocs().index(coordinates.layer(), coordinates.tocDigest(),
+                size -> RegistryBlobSource.ofKnownSize(settings.registry(), coordinates.repository(), coordinates.layer(),
+                        size),
+                () -> settings.prefetcher().take(coordinates.toString(), loader(coordinates, afterOpen, Long.MAX_VALUE),
+                        coordinates.tocDigest()));
         if (fetchAhead) {
-            prefetchFollowing(coordinates); // the TOC came prefetched, without the loader: nothing started yet
+            prefetchFollowing(coordinates); // a prefetched or stored TOC came without the loader: nothing started yet
         }
         long tocRead = System.nanoTime();
         Toc toc = index.toc();
@@ -310,6 +324,7 @@ public final class EstargzLayerSource implements LayerSource {
     /** Starts fetching the TOCs of the layers the labels list above {@code coordinates}; those held or in flight are skipped. */
     private void prefetchFollowing(LayerCoordinates coordinates) {
         settings.prefetcher().prefetch(coordinates.following().stream()
+                .filter(digest -> !tocUsers.tocs().holds(digest))
                 .map(digest -> new TocPrefetcher.Layer(coordinates.sibling(digest).toString(),
                         loader(coordinates.sibling(digest), () -> { }, settings.prefetcher().maxSectionBytes())))
                 .toList());
