@@ -99,11 +99,25 @@ class SystemdUnitIT {
         }
     }
 
+    @Test
+    void theUnitStartsAfterTheNetworkIsOnlineAndBeforeContainerd() throws Exception {
+        Map<String, List<String>> unit = section(tree().resolve("systemd/cvmfs-stargz-snapshotter.service"), "[Unit]");
+
+        // A restore fetches what was not kept on disk from the registry: the first attempt should find a network.
+        assertThat(unit.get("After")).as("After=").contains("network-online.target");
+        assertThat(unit.get("Wants")).as("Wants=, since network-online.target is passive").contains(
+                "network-online.target");
+        assertThat(unit.get("Before")).contains("containerd.service");
+    }
+
+    /** The tree whose snapshotter module built the jar under test: <tree>/snapshotter/target/x.jar. */
+    private static Path tree() {
+        return Path.of(System.getProperty("snapshotter.jar")).toAbsolutePath().getParent().getParent().getParent();
+    }
+
     /** Runs {@code systemd/install} of this build tree with {@code DESTDIR=root}. */
     private static void install(Path root) throws IOException, InterruptedException {
-        // The tree whose snapshotter module built the jar under test: <tree>/snapshotter/target/x.jar.
-        Path tree = Path.of(System.getProperty("snapshotter.jar")).toAbsolutePath().getParent().getParent().getParent();
-        ProcessBuilder builder = new ProcessBuilder(tree.resolve("systemd/install").toString()).inheritIO();
+        ProcessBuilder builder = new ProcessBuilder(tree().resolve("systemd/install").toString()).inheritIO();
         builder.environment().put("DESTDIR", root.toString());
         Process install = builder.start();
         // It trains the AOT cache for the installed jars: a daemon's start, a pull and reads, tens of seconds.
@@ -118,6 +132,14 @@ class SystemdUnitIT {
 
     /** The {@code [Service]} section's settings, each key's values in order; comments skipped. */
     private static Map<String, List<String>> serviceSection(Path unit) throws IOException {
+        Map<String, List<String>> settings = section(unit, "[Service]");
+        assertThat(settings.get("ExecStart")).hasSize(1).allSatisfy(line ->
+                assertThat(line).as("a line this test splits as systemd would").doesNotContain("\"", "'", "$", "%"));
+        return settings;
+    }
+
+    /** The settings of {@code name} (e.g. {@code [Unit]}), each key's values in order; comments skipped. */
+    private static Map<String, List<String>> section(Path unit, String name) throws IOException {
         Map<String, List<String>> settings = new LinkedHashMap<>();
         String section = "";
         for (String line : Files.readAllLines(unit)) {
@@ -125,13 +147,11 @@ class SystemdUnitIT {
             assertThat(line).as("no continuation lines to parse").doesNotEndWith("\\");
             if (line.startsWith("[")) {
                 section = line;
-            } else if (section.equals("[Service]") && !line.isEmpty() && !line.startsWith("#")) {
+            } else if (section.equals(name) && !line.isEmpty() && !line.startsWith("#")) {
                 int eq = line.indexOf('=');
                 settings.computeIfAbsent(line.substring(0, eq), k -> new ArrayList<>()).add(line.substring(eq + 1));
             }
         }
-        assertThat(settings.get("ExecStart")).hasSize(1).allSatisfy(line ->
-                assertThat(line).as("a line this test splits as systemd would").doesNotContain("\"", "'", "$", "%"));
         return settings;
     }
 
