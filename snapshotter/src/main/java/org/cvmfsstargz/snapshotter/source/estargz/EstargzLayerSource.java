@@ -217,14 +217,14 @@ public final class EstargzLayerSource implements LayerSource {
         return mounted;
     }
 
-    /** Whether the layer is mounted and answers; a restore that failed is tried again first (not more than once a second). */
+    /** Whether the layer is mounted and answers; a restore that failed is tried again first (at most once a second). */
     @Override
     public boolean healthy(RemoteSnapshot snapshot) {
-        CompletableFuture<MountedLayer> layer = restorer.current(snapshot).orElse(null);
-        if (layer == null) {
-            return false;
-        }
         try {
+            CompletableFuture<MountedLayer> layer = restorer.current(snapshot).orElse(null);
+            if (layer == null) {
+                return false;
+            }
             return layer.get(settings.restoreWait().toMillis(), TimeUnit.MILLISECONDS).healthy();
         } catch (ExecutionException | TimeoutException e) {
             return false;

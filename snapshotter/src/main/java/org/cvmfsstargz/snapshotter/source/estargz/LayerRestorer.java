@@ -16,9 +16,11 @@ import org.slf4j.LoggerFactory;
  * Mounts the layers of an earlier run's snapshots again, in the background, and keeps trying each
  * one that fails until it works or the snapshot is released: a node often boots before its
  * network is up, and a registry may be away for a while. Attempts follow a {@link Backoff}; a
- * caller that needs the layer now ({@link #current}, a Mounts) starts the next attempt at once
- * instead, if the last one failed at least the backoff's first delay ago, so a container starts
- * as soon as the registry is back, without waiting for the next scheduled attempt.
+ * caller that needs the layer now ({@link #current}, a Mounts) starts the next attempt itself,
+ * once the backoff's first delay has passed since the last one failed (waiting out the rest of
+ * that delay), so a container starts as soon as the registry is back, without waiting for the
+ * next scheduled attempt, and however many callers ask, a layer is tried at most once per first
+ * delay by them.
  *
  * <p>The layers are in a map it shares with its source, by snapshot directory: a restore puts a
  * future there and completes it; the source removes the future when it releases the snapshot or
@@ -100,16 +102,21 @@ final class LayerRestorer<L extends AutoCloseable> {
 
     /**
      * The snapshot's layer, mounted or being restored; empty if the source does not have it. If
-     * its last restore failed at least the backoff's first delay ago, a new attempt is started
-     * first, and returned.
+     * its last restore failed, a new attempt is started first, and returned: once the backoff's
+     * first delay has passed since that failure (this waits for the rest of it), unless another
+     * attempt was started meanwhile.
+     *
+     * @throws InterruptedException if interrupted while waiting out the first delay
      */
-    Optional<CompletableFuture<L>> current(RemoteSnapshot snapshot) {
+    Optional<CompletableFuture<L>> current(RemoteSnapshot snapshot) throws InterruptedException {
         CompletableFuture<L> layer = layers.get(snapshot.snapshotDir());
         if (layer != null && layer.isCompletedExceptionally() && !layer.isCancelled()) {
             Failures failed = failures.get(snapshot.snapshotDir());
-            if (failed == null || System.nanoTime() - failed.lastNanos() >= backoff.first().toNanos()) {
-                retry(snapshot, layer);
+            long wait = failed == null ? 0 : backoff.first().toNanos() - (System.nanoTime() - failed.lastNanos());
+            if (wait > 0) {
+                TimeUnit.NANOSECONDS.sleep(wait);
             }
+            retry(snapshot, layer); // a no-op if a scheduled retry or another caller replaced it meanwhile
         }
         return Optional.ofNullable(layers.get(snapshot.snapshotDir()));
     }

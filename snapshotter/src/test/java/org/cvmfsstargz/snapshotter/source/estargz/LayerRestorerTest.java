@@ -139,17 +139,33 @@ class LayerRestorerTest {
     }
 
     @Test
-    void aCallerDoesNotStartAnAttemptWithinTheFirstDelayOfTheLastFailure() throws Exception {
-        LayerRestorer<Layer> restorer = new LayerRestorer<>(layers, mounter,
-                new LayerRestorer.Backoff(Duration.ofHours(1), Duration.ofHours(1)), scheduler);
+    void callersRightAfterAFailureWaitOutTheFirstDelayAndShareOneAttempt() throws Exception {
+        Duration first = Duration.ofMillis(300);
+        LayerRestorer<Layer> restorer = new LayerRestorer<>(layers, mounter, new LayerRestorer.Backoff(first,
+                Duration.ofHours(1)), scheduler);
         restorer.start(SNAPSHOT);
         assertThatThrownBy(() -> await(layers.get(SNAPSHOT.snapshotDir()))).isNotNull();
+        long failed = System.nanoTime();
+        mounter.registryUp.set(true);
 
-        for (int i = 0; i < 5; i++) {
-            assertThat(restorer.current(SNAPSHOT).orElseThrow().isCompletedExceptionally()).isTrue();
+        List<CompletableFuture<Layer>> seen = new ArrayList<>();
+        try (var callers = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<CompletableFuture<Layer>>> asked = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                asked.add(callers.submit(() -> restorer.current(SNAPSHOT).orElseThrow()));
+            }
+            for (var answer : asked) {
+                seen.add(answer.get());
+            }
         }
 
-        assertThat(mounter.attempts.get()).isEqualTo(1);
+        assertThat(System.nanoTime() - failed).as("waited out the first delay").isGreaterThanOrEqualTo(
+                first.toNanos() - Duration.ofMillis(20).toNanos());
+        Layer layer = await(seen.getFirst());
+        for (CompletableFuture<Layer> answer : seen) {
+            assertThat(await(answer)).isSameAs(layer);
+        }
+        assertThat(mounter.attempts.get()).as("the failed attempt and one for all callers").isEqualTo(2);
     }
 
     @Test
