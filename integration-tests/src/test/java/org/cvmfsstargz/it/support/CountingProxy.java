@@ -182,6 +182,10 @@ public final class CountingProxy implements AutoCloseable {
 
     /** Pairs the client connection with its own registry connection and relays both directions. */
     private void connect(Socket client) {
+        if (faults.refuses()) {
+            closeQuietly(client);
+            return;
+        }
         sockets.add(client);
         Socket registry = new Socket();
         sockets.add(registry);

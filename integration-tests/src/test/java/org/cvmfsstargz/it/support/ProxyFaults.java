@@ -41,7 +41,9 @@ public final class ProxyFaults {
         /** An answer held mid-body by {@link #stallRangedReads}. */
         STALLED,
         /** A stalled answer whose client closed the connection while it was held. */
-        STALL_ABANDONED
+        STALL_ABANDONED,
+        /** A connection closed as it was accepted, by {@link #refuseConnections}. */
+        REFUSED
     }
 
     /** How often a stalled answer looks whether its client went away or the fault was cleared. */
@@ -61,6 +63,7 @@ public final class ProxyFaults {
     private volatile long bytesPerSecond;
     private volatile boolean ignoreRange;
     private volatile boolean ignoreSuffixRange;
+    private volatile boolean refuseConnections;
     private final Set<Flip> flips = ConcurrentHashMap.newKeySet();
     private final Map<Kind, AtomicLong> applied = new ConcurrentHashMap<>();
     /** When the simulated link is free again, in {@link System#nanoTime()} terms; guarded by this. */
@@ -139,6 +142,24 @@ public final class ProxyFaults {
         return this;
     }
 
+    /**
+     * Every new connection is closed as soon as it is accepted, before a byte is read: the
+     * registry is unreachable, whatever is asked (manifests, HEADs, whole blobs too). Connections
+     * open already are left alone. Off again, new connections are relayed as before.
+     */
+    public ProxyFaults refuseConnections(boolean on) {
+        refuseConnections = on;
+        return this;
+    }
+
+    /** Whether connections are refused now ({@link #refuseConnections}); counts one {@link Kind#REFUSED} if so. */
+    boolean refuses() {
+        if (refuseConnections) {
+            applied.get(Kind.REFUSED).incrementAndGet();
+        }
+        return refuseConnections;
+    }
+
     /** Switches every fault off, lets stalled answers go on, and forgets what was applied. */
     public void clear() {
         cuts.set(0);
@@ -149,6 +170,7 @@ public final class ProxyFaults {
         bytesPerSecond = 0;
         ignoreRange = false;
         ignoreSuffixRange = false;
+        refuseConnections = false;
         flips.clear();
         applied.values().forEach(n -> n.set(0));
     }
