@@ -14,7 +14,8 @@ import java.util.Optional;
  *                              stargz images converted without it, whose TOC is then trusted unverified
  * @param prefetch              fetch the range a layer's {@code .prefetch.landmark} marks as soon as it is mounted
  * @param backgroundFetch       fetch the rest of every layer while nothing reads it (uses bandwidth and cache)
- * @param cacheDir              where verified chunks are kept; empty means {@code <daemon.root>/cache}
+ * @param cacheDir              where verified chunks, and mounted layers' verified TOCs (for restores without the
+ *                              registry), are kept; empty means {@code <daemon.root>/cache}
  * @param cacheMaxBytes         the bound of the chunk cache on disk; least recently used chunks are evicted
  * @param memoryCacheMaxBytes   the bound of the in-memory chunk cache in front of the disk
  * @param maxTocBytes           the largest TOC accepted, compressed and uncompressed; a larger layer is pulled
