@@ -143,8 +143,8 @@ final class LayerRestorer<L extends AutoCloseable> {
                 Failures failed = failures.merge(dir, new Failures(1, System.nanoTime()),
                         (old, now) -> new Failures(old.count() + 1, now.lastNanos()));
                 Duration delay = backoff.after(failed.count());
-                LOG.warn("cannot restore eStargz layer name={} attempt={} error=\"{}\"; trying again in {} ms, or at"
-                        + " once when a container needs it", snapshot.name(), failed.count(), e.getMessage(),
+                LOG.warn("cannot restore eStargz layer name={} attempt={} error=\"{}\"; trying again in {} ms, or sooner"
+                        + " when a container needs it", snapshot.name(), failed.count(), e.getMessage(),
                         delay.toMillis());
                 restoring.completeExceptionally(e);
                 scheduler.after(delay, () -> retry(snapshot, restoring));
@@ -157,6 +157,8 @@ final class LayerRestorer<L extends AutoCloseable> {
         CompletableFuture<L> next = new CompletableFuture<>();
         if (layers.replace(snapshot.snapshotDir(), failed, next)) {
             attempt(snapshot, next);
+        } else if (!layers.containsKey(snapshot.snapshotDir())) {
+            failures.remove(snapshot.snapshotDir()); // released while its last attempt ran, which counted a failure
         }
     }
 }
