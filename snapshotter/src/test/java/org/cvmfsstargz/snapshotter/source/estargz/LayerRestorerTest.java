@@ -22,7 +22,8 @@ import org.cvmfsstargz.snapshotter.source.RemoteSnapshot;
 import org.junit.jupiter.api.Test;
 
 class LayerRestorerTest {
-    private static final RemoteSnapshot SNAPSHOT = new RemoteSnapshot("sha256:layer", Map.of(), Path.of("/snapshots/7"));
+    private static final RemoteSnapshot SNAPSHOT = new RemoteSnapshot("sha256:layer", EstargzLayerSource.NAME, Map.of(),
+            Path.of("/snapshots/7"));
 
     /** A mounted layer of the test: knows whether it was closed. */
     private static final class Layer implements AutoCloseable {
