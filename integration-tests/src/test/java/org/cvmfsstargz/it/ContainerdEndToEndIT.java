@@ -93,7 +93,7 @@ class ContainerdEndToEndIT {
                 .layer(new Layer().file("data/blob.bin", blob, 0644).file("etc/motd", "pulled back\n"))
                 .writeArchive(tmp.resolve("pushed.tar"));
         containerd.ctrOk("images", "import", "--snapshotter", SNAPSHOTTER, image.archive().toString());
-        containerd.ctrOk("images", "push", "--plain-http", image.name());
+        containerd.pushOk(image.name());
         containerd.ctrOk("images", "rm", "--sync", image.name());
         assertThat(containerd.ctrOk("images", "ls", "-q")).doesNotContain(image.name());
 

@@ -139,7 +139,7 @@ class RestartDuringPullIT {
     /** Puts the image in the registry only, as if someone else had pushed it. */
     private void pushThenForget(Image image) {
         containerd.ctrOk("images", "import", "--no-unpack", image.archive().toString());
-        containerd.ctrOk("images", "push", "--plain-http", image.name());
+        containerd.pushOk(image.name());
         containerd.ctrOk("images", "rm", "--sync", image.name());
     }
 

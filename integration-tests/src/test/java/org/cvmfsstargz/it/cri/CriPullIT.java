@@ -135,7 +135,7 @@ class CriPullIT {
                 .layer(new Layer().file("etc/cri.txt", "pulled through CRI\n"))
                 .writeArchive(tmp.resolve("image.tar"));
         containerd.ctrOk("images", "import", "--no-unpack", image.archive().toString());
-        containerd.ctrOk("images", "push", "--plain-http", image.name());
+        containerd.pushOk(image.name());
         containerd.ctrOk("images", "rm", "--sync", image.name());
         assertThat(containerd.ctrIn(NAMESPACE, "content", "ls", "-q")).doesNotContain(image.layerDigests().get(0));
         proxy.reset();

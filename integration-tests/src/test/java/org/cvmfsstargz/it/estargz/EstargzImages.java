@@ -73,8 +73,8 @@ public final class EstargzImages {
         chunkSize.ifPresent(size -> convert.addAll(List.of("--estargz-chunk-size", Integer.toString(size))));
         convert.addAll(List.of(plain, esgz));
         containerd.ctrRemoteOk(convert.toArray(String[]::new));
-        containerd.ctrOk("images", "push", "--plain-http", plain);
-        containerd.ctrOk("images", "push", "--plain-http", esgz);
+        containerd.pushOk(plain);
+        containerd.pushOk(esgz);
         Set<String> names = new LinkedHashSet<>(List.of(image.name(), plain, esgz));
         List<String> rm = new ArrayList<>(List.of("images", "rm", "--sync"));
         rm.addAll(names);

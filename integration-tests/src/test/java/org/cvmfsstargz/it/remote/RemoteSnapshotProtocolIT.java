@@ -97,7 +97,7 @@ class RemoteSnapshotProtocolIT {
     /** Puts the image in the registry and nowhere else: containerd starts the pull with nothing. */
     private void publish(Image image) {
         containerd.ctrOk("images", "import", "--no-unpack", image.archive().toString());
-        containerd.ctrOk("images", "push", "--plain-http", image.name());
+        containerd.pushOk(image.name());
         containerd.ctrOk("images", "rm", "--sync", image.name());
         assertThat(containerd.ctrOk("content", "ls", "-q")).doesNotContain(image.layerDigests().get(0));
     }

@@ -151,7 +151,7 @@ public final class TestNode implements AutoCloseable {
     /** Puts the image in the registry and nowhere else, then forgets what the proxy counted. */
     public void publish(Image image) {
         containerd.ctrOk("images", "import", "--no-unpack", image.archive().toString());
-        containerd.ctrOk("images", "push", "--plain-http", image.name());
+        containerd.pushOk(image.name());
         containerd.ctrOk("images", "rm", "--sync", image.name());
         proxy.reset();
     }
