@@ -6,20 +6,12 @@ import static org.cvmfsstargz.it.support.TestNode.layer;
 import static org.cvmfsstargz.it.support.ContainerdProcess.SNAPSHOTTER;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -32,6 +24,7 @@ import org.cvmfsstargz.it.support.TestNode;
 import org.cvmfsstargz.it.support.OciImageBuilder;
 import org.cvmfsstargz.it.support.OciImageBuilder.Image;
 import org.cvmfsstargz.it.support.OciImageBuilder.Layer;
+import org.cvmfsstargz.it.support.MetricsEndpoint;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -68,7 +61,7 @@ class MetricsIT {
 
     @Test
     void metricsAfterAPullAndARunHoldEveryDocumentedMetricWithValuesTheRunExplains() throws Exception {
-        int port = freeLoopbackPort();
+        int port = MetricsEndpoint.freePort();
         node = TestNode.start(tmp, "\n[metrics]\naddress = \"127.0.0.1:" + port + "\"\n", List.of(REPOSITORY));
         Image image = OciImageBuilder.image(node.imageName("it/metrics:1"))
                 .layer(Layer.busyboxBase())
@@ -92,7 +85,7 @@ class MetricsIT {
         node.rpull(lazy.esgzReference());
         assertThat(node.run(SNAPSHOTTER, lazy.esgzReference(), "cat", LAZY_FILE)).isEqualTo(LAZY_CONTENT);
 
-        Map<String, Double> samples = scrape(port);
+        Map<String, Double> samples = MetricsEndpoint.scrape(port);
         for (String name : documentedNames()) {
             assertThat(samples.keySet()).as("a sample of %s, documented in %s", name, DOC)
                     .anyMatch(series -> sampleName(series).equals(name)
@@ -173,33 +166,11 @@ class MetricsIT {
                 .mapToDouble(Map.Entry::getValue).sum();
     }
 
-    private static int freeLoopbackPort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
-
     /** What a CVMFS client shows as {@code user.*} extended attributes of a repository root. */
     private static void setCvmfsAttributes(Path root, Map<String, String> values) throws IOException {
         UserDefinedFileAttributeView view = Files.getFileAttributeView(root, UserDefinedFileAttributeView.class);
         for (Map.Entry<String, String> e : values.entrySet()) {
             view.write(e.getKey(), ByteBuffer.wrap(e.getValue().getBytes(StandardCharsets.UTF_8)));
-        }
-    }
-
-    /** Every sample of one scrape, by series ({@code name{labels}}), with its value. */
-    private static Map<String, Double> scrape(int port) throws Exception {
-        try (HttpClient http = HttpClient.newHttpClient()) {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(30)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-            Map<String, Double> samples = new LinkedHashMap<>();
-            response.body().lines().filter(l -> !l.isBlank() && !l.startsWith("#")).forEach(line -> {
-                int space = line.lastIndexOf(' ');
-                samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
-            });
-            return samples;
         }
     }
 
